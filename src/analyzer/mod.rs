@@ -1,0 +1,252 @@
+//! Japanese analysis: one pure function from text to search terms, shared by indexing and by
+//! questions, by `ask`, `chat`, `run` and `index check` alike.
+//!
+//! The pipeline, in order:
+//! 1. [`normalize`]: NFKC (full/half width, ㈱-style symbols), control characters to spaces,
+//!    ASCII lower case, then the staff's orthographic variants (子ども → 子供), longest first.
+//! 2. lindera with IPADIC segments the normalized text into morphemes.
+//! 3. [`Analyzer::analyze`] keeps content words (nouns, independent verbs and adjectives,
+//!    unknown words) by their base form (預かって → 預かる), drops particles, auxiliaries,
+//!    symbols, numbers and the staff's question-frame words (どこ, ところ, ある, …), and folds
+//!    long-vowel marks (ヘルパー → ヘルパ).
+//! 4. Alongside, it writes the katakana reading of every morpheme and cuts it into bigrams.
+//!    Those meet spellings the dictionary does not: にんちしょう and 認知症 share ニン·ンチ·チシ….
+//!
+//! Offsets in [`Term::span`] are byte offsets into [`Analysis::normalized`]. The analyzer never
+//! panics: a segmentation failure of lindera yields no terms, never an error for the resident.
+
+mod tantivy_adapter;
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use lindera::dictionary::Dictionary;
+use lindera::mode::Mode;
+use lindera::segmenter::Segmenter;
+use unicode_normalization::UnicodeNormalization;
+
+pub use tantivy_adapter::{KanaTokenizer, TermTokenizer, KANA_TOKENIZER, TERM_TOKENIZER};
+
+/// Characters analysed at most; longer messages are cut here (the rest cannot change the need
+/// much, and the bound keeps one message from costing more than a few milliseconds).
+pub const MAX_ANALYZED_CHARS: usize = 4096;
+
+/// Distinct terms and kana bigrams kept per text, so a pasted essay cannot blow up a query.
+pub const MAX_TERMS: usize = 48;
+
+/// Staff-maintained wording that shapes analysis (from `index/wording.toml`).
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzerRules {
+    /// Base forms that carry no need of their own (どこ, ある, 教える…).
+    pub stopwords: HashSet<String>,
+    /// Spellings folded into one before segmentation: (variant, canonical).
+    pub variants: Vec<(String, String)>,
+}
+
+/// One content word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// The normalized base form, as indexed and searched.
+    pub text: String,
+    /// Byte range of the surface form in [`Analysis::normalized`].
+    pub span: Range<usize>,
+}
+
+/// What the analyzer makes of one text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Analysis {
+    pub normalized: String,
+    pub terms: Vec<Term>,
+    /// Katakana bigrams of the whole text's reading, deduplicated, in order.
+    pub kana_bigrams: Vec<String>,
+}
+
+impl Analysis {
+    /// The distinct term texts, in order of first appearance.
+    pub fn term_texts(&self) -> Vec<&str> {
+        let mut seen = HashSet::new();
+        self.terms
+            .iter()
+            .map(|t| t.text.as_str())
+            .filter(|t| seen.insert(*t))
+            .collect()
+    }
+}
+
+pub struct Analyzer {
+    segmenter: Segmenter,
+    rules: AnalyzerRules,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer").field("rules", &self.rules).finish_non_exhaustive()
+    }
+}
+
+impl Analyzer {
+    pub fn new(dictionary: Dictionary, mut rules: AnalyzerRules) -> Self {
+        // Longest variant first, so 子ども食堂 can be folded before 子ども would be.
+        rules.variants.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()));
+        rules.variants.retain(|(from, _)| !from.is_empty());
+        Analyzer { segmenter: Segmenter::new(Mode::Normal, dictionary, None), rules }
+    }
+
+    pub fn rules(&self) -> &AnalyzerRules {
+        &self.rules
+    }
+
+    /// Normalizes and analyses `text`.
+    pub fn analyze(&self, text: &str) -> Analysis {
+        let normalized = normalize(text, &self.rules.variants);
+        let mut terms = Vec::new();
+        let mut reading = String::new();
+        let mut readings: Vec<String> = Vec::new();
+        if let Ok(mut tokens) = self.segmenter.segment(normalized.as_str().into()) {
+            for token in tokens.iter_mut() {
+                let surface = token.surface.to_string();
+                let span = token.byte_start..token.byte_end;
+                let details: Vec<String> = token.details().iter().map(|s| s.to_string()).collect();
+                let morpheme = Morpheme::new(&surface, &details);
+                if morpheme.is_symbol() {
+                    // A symbol or space breaks the reading, so bigrams never straddle it.
+                    readings.push(std::mem::take(&mut reading));
+                } else {
+                    reading.push_str(&morpheme.reading);
+                }
+                if morpheme.is_content() {
+                    let text = fold_long_vowels(&morpheme.base);
+                    if !text.is_empty() && !self.rules.stopwords.contains(&text) {
+                        terms.push(Term { text, span });
+                    }
+                }
+            }
+        }
+        readings.push(reading);
+        // Keep every occurrence of the first MAX_TERMS distinct terms.
+        let mut distinct: HashSet<String> = HashSet::new();
+        terms.retain(|t| {
+            distinct.contains(&t.text) || (distinct.len() < MAX_TERMS && distinct.insert(t.text.clone()))
+        });
+        let kana_bigrams = kana_bigrams(&readings);
+        Analysis { normalized, terms, kana_bigrams }
+    }
+}
+
+/// The morphological facts we use about one token, read from IPADIC's feature columns:
+/// `品詞,細分類1,細分類2,細分類3,活用型,活用形,原形,読み,発音`.
+struct Morpheme {
+    pos: String,
+    sub1: String,
+    base: String,
+    reading: String,
+}
+
+impl Morpheme {
+    fn new(surface: &str, details: &[String]) -> Morpheme {
+        let field = |i: usize| details.get(i).map(String::as_str).filter(|s| *s != "*");
+        let pos = field(0).unwrap_or("UNK").to_string();
+        let base = field(6).unwrap_or(surface).to_string();
+        // Unknown words have no reading; a kana surface is its own reading.
+        let reading = field(7).map(str::to_string).unwrap_or_else(|| to_katakana(surface));
+        Morpheme { pos, sub1: field(1).unwrap_or("").to_string(), base, reading: fold_long_vowels(&reading) }
+    }
+
+    fn is_symbol(&self) -> bool {
+        self.pos == "記号" || self.base.trim().is_empty()
+    }
+
+    fn is_content(&self) -> bool {
+        match self.pos.as_str() {
+            "名詞" => !matches!(self.sub1.as_str(), "非自立" | "代名詞" | "数" | "接尾" | "副詞可能"),
+            "動詞" | "形容詞" => self.sub1 == "自立",
+            // Unknown to the dictionary: often exactly the word that matters (あんすこ).
+            "UNK" => !self.base.chars().all(|c| c.is_ascii_punctuation() || c.is_whitespace()),
+            _ => false,
+        }
+    }
+}
+
+/// NFKC, control characters to spaces, ASCII lower case, then the variants.
+/// Cut at [`MAX_ANALYZED_CHARS`] characters.
+pub fn normalize(text: &str, variants: &[(String, String)]) -> String {
+    let mut out: String = text
+        .nfkc()
+        .take(MAX_ANALYZED_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c.to_ascii_lowercase() })
+        .collect();
+    for (from, to) in variants {
+        if out.contains(from.as_str()) {
+            out = out.replace(from.as_str(), to);
+        }
+    }
+    out
+}
+
+/// Hiragana to katakana; everything else unchanged.
+pub fn to_katakana(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// Drops long-vowel marks and wave dashes, so ヘルパー and ヘルパ meet.
+pub fn fold_long_vowels(text: &str) -> String {
+    text.chars().filter(|c| !matches!(c, 'ー' | '〜' | '~' | '～')).collect()
+}
+
+fn is_katakana(c: char) -> bool {
+    matches!(c, 'ァ'..='ヺ')
+}
+
+fn kana_bigrams(readings: &[String]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for reading in readings {
+        let chars: Vec<char> = reading.chars().collect();
+        for pair in chars.windows(2) {
+            if out.len() >= MAX_TERMS * 2 {
+                return out;
+            }
+            if pair.iter().all(|c| is_katakana(*c)) {
+                let bigram: String = pair.iter().collect();
+                if seen.insert(bigram.clone()) {
+                    out.push(bigram);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_folds_width_and_symbols_and_controls() {
+        assert_eq!(normalize("ＡＢＣ１２３ｶﾀｶﾅ", &[]), "abc123カタカナ");
+        assert_eq!(normalize("㈱\u{0007}x", &[]), "(株) x");
+    }
+
+    #[test]
+    fn variants_apply_longest_first() {
+        let variants = vec![("こども".to_string(), "子供".to_string()), ("子ども".to_string(), "子供".to_string())];
+        assert_eq!(normalize("子どもとこども", &variants), "子供と子供");
+    }
+
+    #[test]
+    fn katakana_and_long_vowels() {
+        assert_eq!(to_katakana("にんちしょう"), "ニンチショウ");
+        assert_eq!(fold_long_vowels("ヘルパー"), "ヘルパ");
+    }
+
+    #[test]
+    fn long_input_is_cut() {
+        let long = "あ".repeat(10_000);
+        assert_eq!(normalize(&long, &[]).chars().count(), MAX_ANALYZED_CHARS);
+    }
+}

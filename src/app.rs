@@ -1,0 +1,108 @@
+//! Opening the whole application from a config: the one path every command takes, so `ask`,
+//! `chat`, `eval`, the bot and `index check` load exactly the same way.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use chrono::NaiveDate;
+
+use crate::config::Config;
+use crate::dialogs::{self, Dialogs};
+use crate::dictionary;
+use crate::engine::Engine;
+use crate::knowledge::{self, Knowledge, LoadOptions, Problem};
+
+/// Everything `index check` reports, and what serving would run with when there is no error.
+pub struct Checked {
+    pub knowledge: Option<Knowledge>,
+    pub dialogs: Option<Dialogs>,
+    pub problems: Vec<Problem>,
+    pub entry_files: usize,
+}
+
+impl Checked {
+    pub fn error_count(&self) -> usize {
+        self.problems.iter().filter(|p| p.is_error()).count()
+    }
+}
+
+/// Loads and checks `dialogs/` and `index/` (no dictionary needed).
+pub fn check(config: &Config, today: NaiveDate) -> Checked {
+    let (dialogs, mut problems) = dialogs::load(&config.dialogs_dir);
+    let categories = dialogs.as_ref().map(|d| d.menu.labels()).unwrap_or_default();
+    let report = knowledge::load(
+        &config.index_dir,
+        &LoadOptions { categories: &categories, today, max_age_months: config.freshness.max_age_months },
+    );
+    problems.extend(report.problems);
+    if let (Some(knowledge), Some(dialogs)) = (&report.knowledge, &dialogs) {
+        problems.extend(check_references(knowledge, dialogs, config));
+    }
+    let has_error = problems.iter().any(Problem::is_error);
+    Checked {
+        knowledge: report.knowledge.filter(|_| !has_error),
+        dialogs: dialogs.filter(|_| !has_error),
+        problems,
+        entry_files: report.files,
+    }
+}
+
+/// Checks that span both folders: crisis windows must name real entries, ids must fit buttons.
+fn check_references(knowledge: &Knowledge, dialogs: &Dialogs, config: &Config) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let crisis_path = config.dialogs_dir.join(dialogs::CRISIS_FILE);
+    for signal in &dialogs.crisis.signal {
+        for id in &signal.windows {
+            if knowledge.entry(id).is_none() {
+                problems.push(
+                    Problem::error(&crisis_path, None, format!("windows の「{id}」という項目が index/ にありません"))
+                        .hint("index/ にある項目の id を書いてください"),
+                );
+            }
+        }
+    }
+    for entry in &knowledge.entries {
+        // Button payloads carry the id with a short prefix; Telegram allows 64 bytes.
+        if entry.id.len() > 56 {
+            let path = config.index_dir.join(format!("{}.toml", entry.id));
+            problems.push(
+                Problem::error(&path, Some(1), format!("id「{}」が長すぎます({} バイト)", entry.id, entry.id.len()))
+                    .hint("ファイル名を短くして、id もそれに合わせてください(56 バイトまで)"),
+            );
+        }
+    }
+    problems
+}
+
+/// Builds the dictionary if needed and returns its directory.
+pub fn dictionary_dir(config: &Config) -> anyhow::Result<PathBuf> {
+    let cache = config.effective_cache_dir();
+    let dir = dictionary::ensure_built(&config.ipadic_source, &cache, |target| {
+        eprintln!(
+            "日本語辞書を準備しています(初回のみ、数秒かかります)… / building the Japanese dictionary once into {}",
+            target.display()
+        );
+    })?;
+    Ok(dir)
+}
+
+/// Opens the engine: dictionary, `dialogs/`, `index/`, search index.
+pub fn open(config: &Config, today: NaiveDate) -> anyhow::Result<Engine> {
+    let checked = check(config, today);
+    let errors: Vec<String> = checked.problems.iter().filter(|p| p.is_error()).map(ToString::to_string).collect();
+    let (Some(knowledge), Some(dialogs)) = (checked.knowledge, checked.dialogs) else {
+        bail!(
+            "the staff files have {} error(s); run `madoguchi index check` for details:\n{}",
+            errors.len(),
+            errors.join("\n")
+        );
+    };
+    let dir = dictionary_dir(config)?;
+    let dictionary = dictionary::load(&dir)?;
+    Engine::build(dictionary, knowledge, dialogs, config.engine.clone()).context("building the search index")
+}
+
+/// Today in Japan (the date the staff and residents live by).
+pub fn today() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
+}

@@ -1,0 +1,176 @@
+//! `config.toml`: where things live and the few numbers an operator may tune.
+//!
+//! Relative paths are resolved against the folder the config file is in, so
+//! `madoguchi --config /srv/madoguchi/config.toml ask …` works from anywhere. Environment
+//! variables and command-line flags override the file (see `main.rs`); unknown keys are errors
+//! so that a typo never silently falls back to a default.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The staff-edited answers.
+    pub index_dir: PathBuf,
+    /// Resident-facing texts, menus and crisis contacts.
+    pub dialogs_dir: PathBuf,
+    /// Where the compiled Japanese dictionary is kept (default: the user's cache folder).
+    pub cache_dir: Option<PathBuf>,
+    /// Debian's IPADIC sources.
+    pub ipadic_source: PathBuf,
+    /// Runtime state of the bot (sled), created on first run.
+    pub data_dir: Option<PathBuf>,
+    pub engine: EngineConfig,
+    pub telegram: TelegramConfig,
+    pub records: RecordsConfig,
+    pub freshness: FreshnessConfig,
+}
+
+/// How sure the engine must be before it gives one answer instead of saying it is unsure.
+/// The defaults were calibrated on `tests/questions.jsonl` (see README.md, "Calibration").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    /// Minimum confidence (0–1) of the best candidate for an `answer`.
+    pub min_confidence: f32,
+    /// Alternatives shown under an answer card.
+    pub max_alternatives: usize,
+    /// Candidates shown when unsure.
+    pub max_candidates: usize,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelegramConfig {
+    /// Bot API base URL (default Telegram's); `TELOXIDE_API_URL` overrides it.
+    pub api_url: Option<String>,
+    /// Telegram user ids allowed to use the staff commands.
+    pub staff: Vec<i64>,
+    /// Optional staff group chat for reload errors and summaries.
+    pub staff_chat: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecordsConfig {
+    /// Days a question's text is kept before it is purged.
+    pub retention_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FreshnessConfig {
+    /// Entries not verified within this many months are flagged.
+    pub max_age_months: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            index_dir: "index".into(),
+            dialogs_dir: "dialogs".into(),
+            cache_dir: None,
+            ipadic_source: "/usr/share/mecab/dic/ipadic".into(),
+            data_dir: None,
+            engine: EngineConfig::default(),
+            telegram: TelegramConfig::default(),
+            records: RecordsConfig::default(),
+            freshness: FreshnessConfig::default(),
+        }
+    }
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig { min_confidence: 0.5, max_alternatives: 2, max_candidates: 3 }
+    }
+}
+
+impl Default for RecordsConfig {
+    fn default() -> Self {
+        RecordsConfig { retention_days: 90 }
+    }
+}
+
+impl Default for FreshnessConfig {
+    fn default() -> Self {
+        FreshnessConfig { max_age_months: 12 }
+    }
+}
+
+impl Config {
+    /// Reads a config file. A missing file is only accepted for the default path, so that a
+    /// fresh checkout works without one while a mistyped `--config` is still an error.
+    pub fn load(path: &Path, must_exist: bool) -> anyhow::Result<Config> {
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut config = match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text).with_context(|| format!("{}", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => Config::default(),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        config.resolve_relative_to(&base);
+        Ok(config)
+    }
+
+    /// Parses config text (pure: no file system access).
+    pub fn parse(text: &str) -> anyhow::Result<Config> {
+        Ok(toml::from_str(text)?)
+    }
+
+    fn resolve_relative_to(&mut self, base: &Path) {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() && !base.as_os_str().is_empty() {
+                *p = base.join(&*p);
+            }
+        };
+        fix(&mut self.index_dir);
+        fix(&mut self.dialogs_dir);
+        fix(&mut self.ipadic_source);
+        if let Some(p) = self.cache_dir.as_mut() {
+            fix(p);
+        }
+        if let Some(p) = self.data_dir.as_mut() {
+            fix(p);
+        }
+    }
+
+    /// The dictionary cache: `MADOGUCHI_CACHE_DIR`, then the file, then the user cache folder.
+    /// (`--cache-dir` is applied by the CLI before this is called.)
+    pub fn effective_cache_dir(&self) -> PathBuf {
+        if let Some(dir) = std::env::var_os("MADOGUCHI_CACHE_DIR").filter(|v| !v.is_empty()) {
+            return dir.into();
+        }
+        self.cache_dir.clone().unwrap_or_else(crate::dictionary::default_cache_dir)
+    }
+
+    /// The bot's data folder: `MADOGUCHI_DATA_DIR`, then the file, then the user data folder.
+    pub fn effective_data_dir(&self) -> PathBuf {
+        if let Some(dir) = std::env::var_os("MADOGUCHI_DATA_DIR").filter(|v| !v.is_empty()) {
+            return dir.into();
+        }
+        self.data_dir.clone().unwrap_or_else(|| {
+            dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("madoguchi")
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err = Config::parse("index_dirr = \"x\"").unwrap_err();
+        assert!(format!("{err:#}").contains("index_dirr"), "{err:#}");
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let c = Config::parse("").unwrap();
+        assert_eq!(c.index_dir, PathBuf::from("index"));
+        assert_eq!(c.records.retention_days, 90);
+    }
+}

@@ -1,0 +1,301 @@
+//! The conversation: `(chat state, input, engine) → (new state, replies, events)`.
+//!
+//! No teloxide here and no terminal either: [`crate::chat`] (terminal) and the Telegram adapter
+//! turn what residents do into an [`Input`], call [`respond`], deliver the [`Reply`]s and store
+//! the [`ChatState`] and [`Event`]s as they see fit. Button payloads are short ASCII strings
+//! (Telegram allows 64 bytes) that name what they act on, so a button on an old message still
+//! works after a restart, or says politely that it expired.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Decision, Engine, Kind};
+use crate::reply::{with_area, Block, Button, Card, ListItem, Reply};
+
+/// What is remembered about one chat.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatState {
+    /// The resident's municipality (official name), once chosen.
+    pub area: Option<String>,
+    /// Entry ids of the alternatives to the last answer.
+    pub alternatives: Vec<String>,
+}
+
+/// What a resident did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Text(String),
+    /// A command without its slash, and its argument (`/start kosodate`).
+    Command { name: String, arg: String },
+    /// A button's payload.
+    Button(String),
+    /// A sticker, photo, voice message, location, file…
+    NotText,
+}
+
+/// Something worth recording for staff.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Event {
+    Asked { question: String, kind: Kind, entry: Option<String>, score: Option<f32>, area: Option<String> },
+    Feedback { entry: String, helpful: bool },
+    Forget,
+}
+
+/// Payload prefixes. Kept here so adapters and tests agree on them.
+pub mod payload {
+    pub const AREA: &str = "area:";
+    pub const AREA_NONE: &str = "area:-";
+    pub const ENTRY: &str = "e:";
+    pub const ALTERNATIVES: &str = "alts";
+    pub const HELPFUL: &str = "fb+:";
+    pub const NOT_HELPFUL: &str = "fb-:";
+    pub const GENERAL: &str = "gw";
+    pub const CATEGORY: &str = "cat:";
+    pub const MENU: &str = "menu";
+}
+
+/// Handles one input.
+pub fn respond(state: &ChatState, input: Input, engine: &Engine) -> (ChatState, Vec<Reply>, Vec<Event>) {
+    let texts = &engine.dialogs().texts;
+    let mut state = state.clone();
+    let mut events = Vec::new();
+    let replies = match input {
+        Input::NotText => vec![Reply::text(&texts.ask_in_words)],
+        Input::Text(text) if text.trim().is_empty() => vec![Reply::text(&texts.empty_message)],
+        Input::Text(text) => {
+            let decision = engine.decide(&text, state.area.as_deref());
+            let top = decision.candidates.first();
+            events.push(Event::Asked {
+                question: text,
+                kind: decision.kind,
+                entry: top.map(|c| engine.entry(c.entry).id.clone()),
+                score: top.map(|c| c.confidence),
+                area: decision.area.clone(),
+            });
+            state.alternatives = match decision.kind {
+                Kind::Answer => decision.candidates.iter().skip(1).map(|c| engine.entry(c.entry).id.clone()).collect(),
+                _ => Vec::new(),
+            };
+            vec![decision_reply(&decision, engine)]
+        }
+        Input::Command { name, arg } => command(&mut state, &name, &arg, engine, &mut events),
+        Input::Button(payload) => button(&mut state, &payload, engine, &mut events),
+    };
+    (state, replies, events)
+}
+
+fn command(state: &mut ChatState, name: &str, arg: &str, engine: &Engine, events: &mut Vec<Event>) -> Vec<Reply> {
+    let texts = &engine.dialogs().texts;
+    match name {
+        "start" => {
+            let mut replies = vec![Reply::text(&texts.greeting)];
+            if let Some(category) = engine.dialogs().menu.category.iter().find(|c| c.key == arg.trim()) {
+                replies.push(category_reply(&category.key, state, engine));
+            } else {
+                replies.push(area_choice(engine));
+            }
+            replies
+        }
+        "area" => {
+            let arg = arg.trim();
+            match (!arg.is_empty()).then(|| engine.resolve_area(arg)).flatten() {
+                Some(area) => {
+                    state.area = Some(area.clone());
+                    vec![Reply::text(with_area(&texts.area_set, &area))]
+                }
+                None => vec![area_choice(engine)],
+            }
+        }
+        "menu" => vec![menu_reply(engine)],
+        "forget" => {
+            *state = ChatState::default();
+            events.push(Event::Forget);
+            vec![Reply::text(&texts.forgotten)]
+        }
+        _ => vec![Reply::text(&texts.help)],
+    }
+}
+
+fn button(state: &mut ChatState, data: &str, engine: &Engine, events: &mut Vec<Event>) -> Vec<Reply> {
+    let texts = &engine.dialogs().texts;
+    let knowledge = engine.knowledge();
+    if data == payload::AREA_NONE {
+        state.area = None;
+        return vec![Reply::text(&texts.area_cleared)];
+    }
+    if let Some(name) = data.strip_prefix(payload::AREA) {
+        if let Some(m) = knowledge.places.get(name) {
+            state.area = Some(m.name.clone());
+            return vec![Reply::text(with_area(&texts.area_set, &m.name))];
+        }
+    } else if let Some(id) = data.strip_prefix(payload::ENTRY) {
+        if let Some(entry) = knowledge.entry(id) {
+            return vec![card_reply(entry, engine)];
+        }
+    } else if data == payload::ALTERNATIVES {
+        let items: Vec<ListItem> = state.alternatives.iter().filter_map(|id| knowledge.entry(id)).map(ListItem::of).collect();
+        if !items.is_empty() {
+            let buttons = entry_buttons(&items);
+            return vec![Reply { blocks: vec![Block::List { intro: texts.alternatives_intro.clone(), items }], buttons }];
+        }
+    } else if let Some(id) = data.strip_prefix(payload::HELPFUL) {
+        if knowledge.entry(id).is_some() {
+            events.push(Event::Feedback { entry: id.to_string(), helpful: true });
+            return vec![Reply::text(&texts.feedback_thanks)];
+        }
+    } else if let Some(id) = data.strip_prefix(payload::NOT_HELPFUL) {
+        if knowledge.entry(id).is_some() {
+            events.push(Event::Feedback { entry: id.to_string(), helpful: false });
+            let mut reply = Reply::text(&texts.feedback_sorry);
+            reply.buttons = vec![vec![general_button(engine)]];
+            return vec![reply];
+        }
+    } else if data == payload::GENERAL {
+        let windows: Vec<Reply> = general_window_entries(state.area.as_deref(), engine)
+            .into_iter()
+            .map(|e| card_reply(e, engine))
+            .collect();
+        if !windows.is_empty() {
+            return windows;
+        }
+    } else if let Some(key) = data.strip_prefix(payload::CATEGORY) {
+        if engine.dialogs().menu.category.iter().any(|c| c.key == key) {
+            return vec![category_reply(key, state, engine)];
+        }
+    } else if data == payload::MENU {
+        return vec![menu_reply(engine)];
+    }
+    vec![Reply::text(&texts.expired)]
+}
+
+/// The reply to a question.
+pub fn decision_reply(decision: &Decision, engine: &Engine) -> Reply {
+    let texts = &engine.dialogs().texts;
+    let mut blocks = Vec::new();
+    let mut buttons = Vec::new();
+    if decision.cut {
+        blocks.push(Block::Text(texts.cut_notice.clone()));
+    }
+    match decision.kind {
+        Kind::Crisis => {
+            let crisis = &engine.dialogs().crisis;
+            blocks.insert(0, Block::Text(crisis.intro.clone()));
+            blocks.insert(1, Block::Emergency(crisis.contact.clone()));
+            blocks.push(Block::Text(crisis.outro.clone()));
+            for c in &decision.candidates {
+                blocks.push(Block::Card(Card::of(engine.entry(c.entry))));
+            }
+            buttons.push(vec![general_button(engine)]);
+        }
+        Kind::Answer => {
+            let best = engine.entry(decision.candidates[0].entry);
+            blocks.push(Block::Text(texts.answer_intro.clone()));
+            blocks.push(Block::Card(Card::of(best)));
+            let alternatives: Vec<ListItem> =
+                decision.candidates.iter().skip(1).map(|c| ListItem::of(engine.entry(c.entry))).collect();
+            if !alternatives.is_empty() {
+                blocks.push(Block::List { intro: texts.alternatives_intro.clone(), items: alternatives });
+            }
+            let labels = &texts.buttons;
+            let mut row = Vec::new();
+            if decision.candidates.len() > 1 {
+                row.push(Button { label: labels.alternatives.clone(), payload: payload::ALTERNATIVES.into() });
+            }
+            row.push(Button { label: labels.helpful.clone(), payload: format!("{}{}", payload::HELPFUL, best.id) });
+            row.push(Button { label: labels.not_helpful.clone(), payload: format!("{}{}", payload::NOT_HELPFUL, best.id) });
+            buttons.push(row);
+            buttons.push(vec![general_button(engine)]);
+        }
+        Kind::Fallback => {
+            let intro = if decision.empty { &texts.empty_message } else if decision.candidates.is_empty() { &texts.nothing_found } else { &texts.unsure_intro };
+            blocks.push(Block::Text(intro.clone()));
+            let items: Vec<ListItem> = decision.candidates.iter().map(|c| ListItem::of(engine.entry(c.entry))).collect();
+            if !items.is_empty() {
+                buttons.extend(entry_buttons(&items));
+                blocks.push(Block::List { intro: texts.candidates_intro.clone(), items });
+            }
+            blocks.push(Block::Text(texts.general_window_intro.clone()));
+            for &index in &decision.general_windows {
+                blocks.push(Block::Card(Card::of(engine.entry(index))));
+            }
+        }
+    }
+    Reply { blocks, buttons }
+}
+
+fn card_reply(entry: &crate::knowledge::Entry, engine: &Engine) -> Reply {
+    let labels = &engine.dialogs().texts.buttons;
+    Reply {
+        blocks: vec![Block::Card(Card::of(entry))],
+        buttons: vec![vec![
+            Button { label: labels.helpful.clone(), payload: format!("{}{}", payload::HELPFUL, entry.id) },
+            Button { label: labels.not_helpful.clone(), payload: format!("{}{}", payload::NOT_HELPFUL, entry.id) },
+        ]],
+    }
+}
+
+fn area_choice(engine: &Engine) -> Reply {
+    let texts = &engine.dialogs().texts;
+    let mut row: Vec<Button> = engine
+        .knowledge()
+        .places
+        .municipalities
+        .iter()
+        .map(|m| Button { label: m.name.clone(), payload: format!("{}{}", payload::AREA, m.name) })
+        .collect();
+    row.push(Button { label: texts.area_unknown_button.clone(), payload: payload::AREA_NONE.into() });
+    Reply { blocks: vec![Block::Text(texts.choose_area.clone())], buttons: row.chunks(2).map(<[Button]>::to_vec).collect() }
+}
+
+fn menu_reply(engine: &Engine) -> Reply {
+    let menu = &engine.dialogs().menu;
+    let buttons: Vec<Button> = menu
+        .category
+        .iter()
+        .map(|c| Button { label: c.label.clone(), payload: format!("{}{}", payload::CATEGORY, c.key) })
+        .collect();
+    Reply {
+        blocks: vec![Block::Text(engine.dialogs().texts.menu_intro.clone())],
+        buttons: buttons.chunks(2).map(<[Button]>::to_vec).collect(),
+    }
+}
+
+fn category_reply(key: &str, state: &ChatState, engine: &Engine) -> Reply {
+    let texts = &engine.dialogs().texts;
+    let Some(category) = engine.dialogs().menu.category.iter().find(|c| c.key == key) else {
+        return Reply::text(&texts.expired);
+    };
+    let items: Vec<ListItem> = engine
+        .knowledge()
+        .entries
+        .iter()
+        .filter(|e| e.categories.contains(&category.label))
+        .filter(|e| state.area.as_deref().is_none_or(|a| e.municipality == a))
+        .map(ListItem::of)
+        .collect();
+    if items.is_empty() {
+        return Reply::text(&texts.menu_empty);
+    }
+    let buttons = entry_buttons(&items);
+    Reply { blocks: vec![Block::List { intro: category.label.clone(), items }], buttons }
+}
+
+fn entry_buttons(items: &[ListItem]) -> Vec<Vec<Button>> {
+    items
+        .iter()
+        .map(|i| vec![Button { label: format!("{}({})", i.title, i.municipality), payload: format!("{}{}", payload::ENTRY, i.id) }])
+        .collect()
+}
+
+fn general_button(engine: &Engine) -> Button {
+    Button { label: engine.dialogs().texts.buttons.general_window.clone(), payload: payload::GENERAL.into() }
+}
+
+fn general_window_entries<'a>(area: Option<&str>, engine: &'a Engine) -> Vec<&'a crate::knowledge::Entry> {
+    let places = &engine.knowledge().places;
+    places
+        .municipalities
+        .iter()
+        .filter(|m| area.is_none_or(|a| a == m.name))
+        .filter_map(|m| engine.knowledge().entry(&m.general_window))
+        .collect()
+}

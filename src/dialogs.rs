@@ -1,0 +1,219 @@
+//! `dialogs/`: every word a resident reads, kept by staff in TOML.
+//!
+//! - `texts.toml`: greetings, notices and the labels of an answer card.
+//! - `crisis.toml`: the emergency contacts and the signals that call for them.
+//! - `menu.toml`: the categories of the menu (and of entries' `categories`).
+//!
+//! Rust code never holds resident-facing Japanese; it picks a text from here by its key. The
+//! structs deny unknown keys and every key is required, so a missing or misspelt text is an
+//! `index check` error with its line, not a blank message in production.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::knowledge::problem::{from_toml_error, Problem};
+use crate::knowledge::wording::nth_table_line;
+
+pub const TEXTS_FILE: &str = "texts.toml";
+pub const CRISIS_FILE: &str = "crisis.toml";
+pub const MENU_FILE: &str = "menu.toml";
+
+#[derive(Debug, Clone)]
+pub struct Dialogs {
+    pub texts: Texts,
+    pub crisis: Crisis,
+    pub menu: Menu,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Texts {
+    pub greeting: String,
+    pub help: String,
+    pub choose_area: String,
+    pub area_set: String,
+    pub area_unknown_button: String,
+    pub area_cleared: String,
+    pub ask_in_words: String,
+    pub empty_message: String,
+    pub cut_notice: String,
+    pub answer_intro: String,
+    pub unsure_intro: String,
+    pub nothing_found: String,
+    pub general_window_intro: String,
+    pub alternatives_intro: String,
+    pub candidates_intro: String,
+    pub other_area_note: String,
+    pub internal_error: String,
+    pub forgotten: String,
+    pub feedback_thanks: String,
+    pub feedback_sorry: String,
+    pub expired: String,
+    pub menu_intro: String,
+    pub menu_empty: String,
+    pub chat_welcome: String,
+    pub chat_goodbye: String,
+    pub card: CardLabels,
+    pub buttons: ButtonLabels,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardLabels {
+    pub municipality: String,
+    pub summary: String,
+    pub for_whom: String,
+    pub provider: String,
+    pub hours: String,
+    pub phone: String,
+    pub fax: String,
+    pub email: String,
+    pub address: String,
+    pub url: String,
+    pub verified: String,
+    pub no_contact: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ButtonLabels {
+    pub alternatives: String,
+    pub helpful: String,
+    pub not_helpful: String,
+    pub general_window: String,
+    pub menu: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Crisis {
+    /// The first words of a crisis reply, before the contacts.
+    pub intro: String,
+    /// Said after the contacts, before any windows.
+    pub outro: String,
+    pub contact: Vec<EmergencyContact>,
+    pub signal: Vec<CrisisSignal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmergencyContact {
+    pub name: String,
+    pub number: String,
+    pub when: String,
+}
+
+/// A kind of danger and the wordings that signal it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrisisSignal {
+    pub kind: String,
+    /// Any of these in the (normalized) message signals the danger…
+    pub words: Vec<String>,
+    /// …unless one of these is there too (倒れたら is a worry, not an emergency).
+    #[serde(default)]
+    pub except: Vec<String>,
+    /// Entry ids worth showing after the emergency contacts.
+    #[serde(default)]
+    pub windows: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Menu {
+    pub category: Vec<Category>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    /// Short ASCII key, used in deep links (`/start kosodate`) and button payloads.
+    pub key: String,
+    pub label: String,
+}
+
+impl Menu {
+    pub fn labels(&self) -> Vec<String> {
+        self.category.iter().map(|c| c.label.clone()).collect()
+    }
+}
+
+impl Crisis {
+    /// The signals a normalized message matches, in file order.
+    pub fn signals_in<'a>(&'a self, normalized: &str, normalize: impl Fn(&str) -> String) -> Vec<&'a CrisisSignal> {
+        self.signal
+            .iter()
+            .filter(|s| {
+                let hit = |w: &String| !w.is_empty() && normalized.contains(&normalize(w));
+                s.words.iter().any(hit) && !s.except.iter().any(hit)
+            })
+            .collect()
+    }
+}
+
+/// Loads and checks `dialogs/`. `None` when any file has an error.
+pub fn load(dir: &Path) -> (Option<Dialogs>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let texts: Option<Texts> = parse_file(&dir.join(TEXTS_FILE), &mut problems);
+    let crisis: Option<Crisis> = parse_file(&dir.join(CRISIS_FILE), &mut problems);
+    let menu: Option<Menu> = parse_file(&dir.join(MENU_FILE), &mut problems);
+    if let Some(crisis) = &crisis {
+        let path = dir.join(CRISIS_FILE);
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        if crisis.contact.is_empty() {
+            problems.push(Problem::error(&path, None, "緊急連絡先 ([[contact]]) が1つもありません")
+                .hint("119・110・189 を必ず載せてください"));
+        }
+        for (i, signal) in crisis.signal.iter().enumerate() {
+            if signal.words.iter().all(|w| w.trim().is_empty()) {
+                problems.push(Problem::error(&path, nth_table_line(&text, "[[signal]]", i), "words が空です")
+                    .hint("危険を示す言葉を1つ以上書いてください"));
+            }
+        }
+    }
+    if let Some(menu) = &menu {
+        let path = dir.join(MENU_FILE);
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        for (i, c) in menu.category.iter().enumerate() {
+            if c.key.is_empty() || c.key.len() > 24 || !c.key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                problems.push(Problem::error(&path, nth_table_line(&text, "[[category]]", i),
+                    format!("key「{}」は半角英数字 24 文字以内にしてください", c.key))
+                    .hint("例: key = \"kosodate\""));
+            }
+        }
+    }
+    let has_error = problems.iter().any(Problem::is_error);
+    let dialogs = match (texts, crisis, menu) {
+        (Some(texts), Some(crisis), Some(menu)) if !has_error => Some(Dialogs { texts, crisis, menu }),
+        _ => None,
+    };
+    (dialogs, problems)
+}
+
+fn parse_file<T: serde::de::DeserializeOwned>(path: &Path, problems: &mut Vec<Problem>) -> Option<T> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => {
+            problems.push(Problem::error(path, None, format!("ファイルを読めません ({e})"))
+                .hint("dialogs/ にこのファイルがあるか確かめてください"));
+            return None;
+        }
+    };
+    match toml::from_str(&text) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            problems.push(from_toml_error(path, &text, &e));
+            None
+        }
+    }
+}
+
+/// Fills `{name}` placeholders in a dialog text.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}

@@ -1,0 +1,291 @@
+//! The answer engine: a question (and maybe an area) in, a [`Decision`] out.
+//!
+//! It knows nothing of Telegram or terminals. The order of work is the order of priority:
+//! 1. **Crisis** signals (`dialogs/crisis.toml`) are checked on the normalized text before any
+//!    search, so danger is never missed because the wording was unusual.
+//! 2. The **area** is the one given, else the first municipality or district the message names
+//!    (`index/places.toml`). Municipality names then stop counting as search terms (otherwise
+//!    「大垣」 pulls up everything named 大垣市…); district names count only against names and
+//!    keywords, where they tell local groups apart (墨俣 → すのまた支え愛の会).
+//! 3. Staff **bridges** add the other wordings of a need (ちょっと預かる → 一時預かり).
+//! 4. **Search** within the area (all areas when unknown), then **decide**: `answer` when the
+//!    best candidate is confident, else `fallback` with the closest candidates and the general
+//!    window. Confidence combines the score with how much of the message the candidate explains;
+//!    the threshold is calibrated on `tests/questions.jsonl` (see README).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analyzer::{normalize, Analyzer, AnalyzerRules};
+use crate::config::EngineConfig;
+use crate::dialogs::Dialogs;
+use crate::knowledge::{Entry, Knowledge};
+use crate::search::{QueryTerm, SearchIndex, SearchQuery};
+
+/// Weight of a word added by a bridge, relative to the resident's own words.
+const BRIDGE_WEIGHT: f32 = 0.7;
+/// How many hits the decision looks at.
+const SEARCH_DEPTH: usize = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Answer,
+    Fallback,
+    Crisis,
+}
+
+/// One candidate entry with its scores.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scored {
+    pub entry: usize,
+    /// tantivy's BM25 score.
+    pub score: f32,
+    /// 0–1: how sure the engine is that this entry answers the question.
+    pub confidence: f32,
+    /// The words of the question this entry was found by.
+    pub matched: Vec<String>,
+}
+
+/// Why the engine decided as it did (for `explain` and staff `/test`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Explanation {
+    pub normalized: String,
+    pub terms: Vec<String>,
+    pub bridged: Vec<String>,
+    pub places: Vec<String>,
+    pub crisis_signals: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    pub question: String,
+    pub kind: Kind,
+    /// The area used: given, or read from the message.
+    pub area: Option<String>,
+    pub area_from_message: bool,
+    /// Best first. For `answer` the first is the answer and the rest alternatives; for
+    /// `fallback` the closest candidates; for `crisis` windows worth showing after the contacts.
+    pub candidates: Vec<Scored>,
+    /// Entry indexes of the general consultation windows to offer.
+    pub general_windows: Vec<usize>,
+    /// The message had nothing to analyse (empty, only emoji or symbols).
+    pub empty: bool,
+    /// Only the first part of a very long message was read.
+    pub cut: bool,
+    pub explanation: Explanation,
+}
+
+/// The knowledge, the texts and the search index, built once and shared read-only.
+pub struct Engine {
+    analyzer: Arc<Analyzer>,
+    knowledge: Knowledge,
+    dialogs: Dialogs,
+    search: SearchIndex,
+    bridges: Vec<Vec<Vec<String>>>,
+    settings: EngineConfig,
+}
+
+impl Engine {
+    /// Builds the engine. `dictionary` is a loaded lindera dictionary.
+    pub fn build(
+        dictionary: lindera::dictionary::Dictionary,
+        knowledge: Knowledge,
+        dialogs: Dialogs,
+        settings: EngineConfig,
+    ) -> tantivy::Result<Engine> {
+        let rules = AnalyzerRules {
+            stopwords: knowledge.wording.stopwords.iter().cloned().collect(),
+            variants: knowledge.wording.variants.clone(),
+        };
+        let analyzer = Arc::new(Analyzer::new(dictionary, rules));
+        Self::with_analyzer(analyzer, knowledge, dialogs, settings)
+    }
+
+    /// Builds the engine around an existing analyzer (its rules must come from `knowledge`).
+    pub fn with_analyzer(
+        analyzer: Arc<Analyzer>,
+        knowledge: Knowledge,
+        dialogs: Dialogs,
+        settings: EngineConfig,
+    ) -> tantivy::Result<Engine> {
+        let search = SearchIndex::build(&knowledge.entries, analyzer.clone())?;
+        let bridges = knowledge
+            .wording
+            .bridges
+            .iter()
+            .map(|b| {
+                b.words
+                    .iter()
+                    .map(|w| analyzer.analyze(w).term_texts().into_iter().map(str::to_string).collect::<Vec<_>>())
+                    .filter(|terms| !terms.is_empty())
+                    .collect()
+            })
+            .collect();
+        Ok(Engine { analyzer, knowledge, dialogs, search, bridges, settings })
+    }
+
+    pub fn knowledge(&self) -> &Knowledge {
+        &self.knowledge
+    }
+
+    pub fn dialogs(&self) -> &Dialogs {
+        &self.dialogs
+    }
+
+    pub fn analyzer(&self) -> &Arc<Analyzer> {
+        &self.analyzer
+    }
+
+    pub fn settings(&self) -> &EngineConfig {
+        &self.settings
+    }
+
+    pub fn entry(&self, index: usize) -> &Entry {
+        &self.knowledge.entries[index]
+    }
+
+    /// Resolves what a resident or operator typed as an area (世田谷, せたがや, 用賀) to the
+    /// municipality's official name.
+    pub fn resolve_area(&self, area: &str) -> Option<String> {
+        let normalized = normalize(area.trim(), &[]);
+        if let Some(m) = self.knowledge.places.get(&normalized) {
+            return Some(m.name.clone());
+        }
+        self.knowledge.places.find_area(&normalized)
+    }
+
+    /// Answers one question. `area` is the resident's setting, if any (an official name).
+    pub fn decide(&self, question: &str, area: Option<&str>) -> Decision {
+        let analysis = self.analyzer.analyze(question);
+        let normalized = analysis.normalized.clone();
+        let cut = question.chars().count() > crate::analyzer::MAX_ANALYZED_CHARS;
+        let mentions = self.knowledge.places.mentions(&normalized);
+        let given_area = area.and_then(|a| self.resolve_area(a));
+        let area_from_message = given_area.is_none() && !mentions.is_empty();
+        let area = given_area.or_else(|| mentions.first().map(|m| m.municipality.clone()));
+
+        let mut explanation = Explanation {
+            normalized: normalized.clone(),
+            places: mentions.iter().map(|m| m.name.clone()).collect(),
+            ..Explanation::default()
+        };
+
+        // Terms: place names set the area; municipality names then stop counting as search terms.
+        let mut terms: Vec<QueryTerm> = Vec::new();
+        let mut seen = HashSet::new();
+        for term in &analysis.terms {
+            let place = mentions.iter().find(|m| m.span.start < term.span.end && term.span.start < m.span.end);
+            if matches!(place, Some(p) if !p.is_district) || !seen.insert(term.text.clone()) {
+                continue;
+            }
+            terms.push(QueryTerm { text: term.text.clone(), weight: 1.0, names_only: place.is_some() });
+        }
+        explanation.terms = terms.iter().map(|t| t.text.clone()).collect();
+        let own_terms: HashSet<String> = terms.iter().filter(|t| !t.names_only).map(|t| t.text.clone()).collect();
+        for group in &self.bridges {
+            if group.iter().any(|phrase| phrase.iter().all(|w| own_terms.contains(w))) {
+                for word in group.iter().flatten() {
+                    if seen.insert(word.clone()) {
+                        explanation.bridged.push(word.clone());
+                        terms.push(QueryTerm { text: word.clone(), weight: BRIDGE_WEIGHT, names_only: false });
+                    }
+                }
+            }
+        }
+        // Kana bigrams of place names would pull toward entries that merely mention the place.
+        let kana_bigrams = if mentions.is_empty() { analysis.kana_bigrams.clone() } else {
+            let without_places = mentions.iter().rev().fold(normalized.clone(), |mut text, m| {
+                text.replace_range(m.span.clone(), " ");
+                text
+            });
+            self.analyzer.analyze(&without_places).kana_bigrams
+        };
+
+        let empty = terms.is_empty() && kana_bigrams.is_empty();
+        let query = SearchQuery { terms, kana_bigrams, municipality: area.clone() };
+        let hits = self.search.search(&query, SEARCH_DEPTH);
+        let own_weight: f32 = query.terms.iter().filter(|t| t.weight >= 1.0).count().max(1) as f32;
+        let top_score = hits.first().map(|h| h.score).unwrap_or(0.0);
+        let candidates: Vec<Scored> = hits
+            .iter()
+            .map(|hit| {
+                let matched = self.search.matched_terms(hit.entry, &query.terms);
+                let coverage = matched.iter().filter(|t| t.weight >= 1.0).count() as f32 / own_weight;
+                let bridged = matched.iter().any(|t| t.weight < 1.0);
+                Scored {
+                    entry: hit.entry,
+                    score: hit.score,
+                    confidence: confidence(hit.score, top_score, coverage, bridged),
+                    matched: matched.iter().map(|t| t.text.clone()).collect(),
+                }
+            })
+            .collect();
+
+        let signals = self.dialogs.crisis.signals_in(&normalized, |w| normalize(w, &[]));
+        explanation.crisis_signals = signals.iter().map(|s| s.kind.clone()).collect();
+        let general_windows = self.general_windows(area.as_deref());
+        let (kind, candidates) = if !signals.is_empty() {
+            let mut windows: Vec<Scored> = Vec::new();
+            for id in signals.iter().flat_map(|s| &s.windows) {
+                let Some(index) = self.knowledge.entries.iter().position(|e| &e.id == id) else { continue };
+                let entry = &self.knowledge.entries[index];
+                let in_area = area.as_deref().is_none_or(|a| entry.municipality == a);
+                if in_area && !windows.iter().any(|w| w.entry == index) {
+                    windows.push(Scored { entry: index, score: 0.0, confidence: 1.0, matched: Vec::new() });
+                }
+            }
+            (Kind::Crisis, windows)
+        } else if !empty && candidates.first().is_some_and(|c| c.confidence >= self.settings.min_confidence) {
+            let mut shown = candidates;
+            shown.truncate(1 + self.settings.max_alternatives);
+            (Kind::Answer, shown)
+        } else {
+            let mut shown: Vec<Scored> = candidates.into_iter().filter(|c| c.confidence > 0.0).collect();
+            shown.truncate(self.settings.max_candidates);
+            (Kind::Fallback, shown)
+        };
+        Decision {
+            question: question.to_string(),
+            kind,
+            area,
+            area_from_message,
+            candidates,
+            general_windows,
+            empty,
+            cut,
+            explanation,
+        }
+    }
+
+    /// The general windows: the area's, or every municipality's when the area is unknown.
+    fn general_windows(&self, area: Option<&str>) -> Vec<usize> {
+        self.knowledge
+            .places
+            .municipalities
+            .iter()
+            .filter(|m| area.is_none_or(|a| a == m.name))
+            .filter_map(|m| self.knowledge.entries.iter().position(|e| e.id == m.general_window))
+            .collect()
+    }
+}
+
+/// Confidence in one candidate, 0–1.
+///
+/// Two signals, both needed: the BM25 score says how strongly the candidate matched (a score
+/// near 0 is a coincidence of one common word), and coverage says how much of the message it
+/// explains. A candidate far below the best is discounted.
+fn confidence(score: f32, top: f32, coverage: f32, bridged: bool) -> f32 {
+    if score <= 0.0 {
+        return 0.0;
+    }
+    let strength = score / (score + SCORE_HALF);
+    let explained = if bridged { coverage.max(0.5) } else { coverage };
+    let relative = if top > 0.0 { score / top } else { 0.0 };
+    (strength * (0.4 + 0.6 * explained) * relative).clamp(0.0, 1.0)
+}
+
+/// The score at which `strength` is one half.
+const SCORE_HALF: f32 = 8.0;

@@ -1,0 +1,205 @@
+//! The knowledge base: everything staff keep in `index/`, loaded and checked in one place.
+//!
+//! ```text
+//! index/
+//!   places.toml            municipalities, districts, general windows   → places.rs
+//!   wording.toml           stopwords, spelling variants, wording bridges → wording.rs
+//!   <folder>/<name>.toml   one service each                             → entry.rs
+//! ```
+//!
+//! [`load`] is the only way in: serving, `ask`, `chat` and `madoguchi index check` all call it,
+//! so a check can never pass on files that serving would reject. It never stops at the first
+//! problem; it returns every one it finds, and a [`Knowledge`] only when there is no error.
+
+pub mod entry;
+pub mod places;
+pub mod problem;
+pub mod wording;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+pub use entry::{Contact, Entry};
+pub use places::{Municipality, PlaceMention, Places};
+pub use problem::{Problem, Severity};
+pub use wording::{Bridge, Wording};
+
+use entry::EntryRules;
+
+pub const PLACES_FILE: &str = "places.toml";
+pub const WORDING_FILE: &str = "wording.toml";
+
+/// A loaded, consistent knowledge base.
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    pub entries: Vec<Entry>,
+    pub places: Places,
+    pub wording: Wording,
+}
+
+/// What loading found: the knowledge (when there was no error) and every problem.
+#[derive(Debug)]
+pub struct LoadReport {
+    pub knowledge: Option<Knowledge>,
+    pub problems: Vec<Problem>,
+    /// How many entry files were read.
+    pub files: usize,
+}
+
+impl LoadReport {
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|p| p.is_error())
+    }
+}
+
+/// What loading checks against besides the files themselves.
+pub struct LoadOptions<'a> {
+    /// The category names `dialogs/menu.toml` offers.
+    pub categories: &'a [String],
+    pub today: NaiveDate,
+    pub max_age_months: u32,
+}
+
+impl Knowledge {
+    pub fn entry(&self, id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    /// The general consultation window of a municipality.
+    pub fn general_window(&self, municipality: &str) -> Option<&Entry> {
+        self.places.get(municipality).and_then(|m| self.entry(&m.general_window))
+    }
+}
+
+/// Loads and checks `index_dir`.
+pub fn load(index_dir: &Path, options: &LoadOptions) -> LoadReport {
+    let mut problems = Vec::new();
+    let normalize_place = |s: &str| crate::analyzer::normalize(s, &[]);
+
+    let places_path = index_dir.join(PLACES_FILE);
+    let places = match read(&places_path) {
+        Ok(text) => {
+            let (places, found) = Places::parse(&places_path, &text, normalize_place);
+            problems.extend(found);
+            places
+        }
+        Err(p) => {
+            problems.push(p);
+            Places::default()
+        }
+    };
+    let wording_path = index_dir.join(WORDING_FILE);
+    let wording = match read(&wording_path) {
+        Ok(text) => {
+            let (wording, found) = Wording::parse(&wording_path, &text);
+            problems.extend(found);
+            wording
+        }
+        Err(p) => {
+            problems.push(p);
+            Wording::default()
+        }
+    };
+
+    let municipality_names = places.names();
+    let rules = EntryRules {
+        municipalities: &municipality_names,
+        categories: options.categories,
+        today: options.today,
+        max_age_months: options.max_age_months,
+    };
+    let mut entries: Vec<(PathBuf, Entry)> = Vec::new();
+    let mut files = 0;
+    for municipality in &places.municipalities {
+        let folder = index_dir.join(&municipality.folder);
+        let paths = match toml_files(&folder) {
+            Ok(paths) => paths,
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        };
+        for path in paths {
+            files += 1;
+            let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+            let expected_id = format!("{}/{stem}", municipality.folder);
+            let text = match read(&path) {
+                Ok(text) => text,
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            };
+            let (entry, found) = Entry::parse(&path, &expected_id, &text, &rules);
+            problems.extend(found);
+            if let Some(entry) = entry {
+                if entry.municipality != municipality.name && municipality_names.contains(&entry.municipality) {
+                    problems.push(
+                        Problem::error(&path, problem::line_of_key(&text, "municipality"),
+                            format!("{} のフォルダにありますが、municipality が「{}」です", municipality.name, entry.municipality))
+                            .hint("ファイルを正しい自治体のフォルダに移すか、municipality を直してください"),
+                    );
+                }
+                entries.push((path, entry));
+            }
+        }
+    }
+    check_across_entries(&entries, &places, &mut problems);
+
+    let has_error = problems.iter().any(Problem::is_error);
+    let knowledge = (!has_error).then(|| Knowledge {
+        entries: entries.into_iter().map(|(_, e)| e).collect(),
+        places,
+        wording,
+    });
+    problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    LoadReport { knowledge, problems, files }
+}
+
+fn check_across_entries(entries: &[(PathBuf, Entry)], places: &Places, problems: &mut Vec<Problem>) {
+    let mut titles: HashMap<(&str, &str), &Path> = HashMap::new();
+    for (path, entry) in entries {
+        if let Some(first) = titles.insert((&entry.municipality, &entry.title), path) {
+            problems.push(
+                Problem::error(path, None, format!("「{}」は {} にもあります", entry.title, first.display()))
+                    .hint("同じサービスは1つのファイルにまとめてください"),
+            );
+        }
+    }
+    for m in &places.municipalities {
+        if !entries.iter().any(|(_, e)| e.id == m.general_window) {
+            problems.push(
+                Problem::error(Path::new(PLACES_FILE), None,
+                    format!("{} の general_window「{}」という項目が見つかりません", m.name, m.general_window))
+                    .hint("index/ にある項目の id を書いてください"),
+            );
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String, Problem> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Problem::error(path, None, format!("ファイルを読めません ({e})")).hint("ファイルがあるか、名前が正しいか確かめてください")
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let text = String::from_utf8_lossy(e.as_bytes()).to_string();
+        let line = problem::line_of_offset(&text, e.utf8_error().valid_up_to());
+        Problem::error(path, Some(line), "文字コードが UTF-8 ではありません")
+            .hint("エディタで「UTF-8」を選んで保存し直してください")
+    })
+}
+
+fn toml_files(folder: &Path) -> Result<Vec<PathBuf>, Problem> {
+    let read = std::fs::read_dir(folder).map_err(|e| {
+        Problem::error(folder, None, format!("フォルダを読めません ({e})"))
+            .hint("index/places.toml の folder と、index/ の中のフォルダ名が合っているか確かめてください")
+    })?;
+    let mut paths: Vec<PathBuf> = read
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .collect();
+    paths.sort();
+    Ok(paths)
+}

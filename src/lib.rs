@@ -1,0 +1,34 @@
+//! madoguchi (窓口): points residents' welfare questions to the right service window.
+//!
+//! How the parts meet:
+//!
+//! ```text
+//!  config.toml ─► app::open ─► dictionary (IPADIC, built once) ─► analyzer (pure: text → terms)
+//!                    │                                                  │
+//!                    ├─► knowledge::load (index/)  ───────────────┐      │
+//!                    └─► dialogs::load (dialogs/)  ──────────┐     ▼      ▼
+//!                                                            │   search (tantivy, in memory)
+//!                                                            ▼     │
+//!                                     engine: question → Decision ◄┘
+//!                                                            │
+//!                          dialog: (state, input) → (state, replies, events)
+//!                                │                     │                 │
+//!                           chat (terminal)      ask / eval (CLI)   Telegram adapter
+//! ```
+//!
+//! The engine never prints and knows no channel; the channels only deliver what the dialog
+//! layer returns. `madoguchi index check` runs the same loaders as serving.
+
+pub mod analyzer;
+pub mod app;
+pub mod chat;
+pub mod config;
+pub mod dialog;
+pub mod dialogs;
+pub mod dictionary;
+pub mod engine;
+pub mod eval;
+pub mod knowledge;
+pub mod output;
+pub mod reply;
+pub mod search;

@@ -1,0 +1,180 @@
+//! The `madoguchi` command: the CLI definition plus glue. Everything it does lives in the
+//! library; see `lib.rs` for how the parts meet.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use madoguchi::config::Config;
+use madoguchi::engine::Engine;
+use madoguchi::{app, chat, eval, output};
+
+/// madoguchi (窓口): points residents' welfare questions to the right service window.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// The config file.
+    #[arg(long, global = true, default_value = "config.toml")]
+    config: PathBuf,
+    /// Where the compiled dictionary is cached (overrides config.toml and MADOGUCHI_CACHE_DIR).
+    #[arg(long, global = true)]
+    cache_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Answer a question as a resident would read it (or as JSON).
+    Ask {
+        /// The resident's municipality (世田谷区, 西東京市, 大垣市); else read from the question.
+        #[arg(long)]
+        area: Option<String>,
+        /// Print the machine-readable JSON instead.
+        #[arg(long)]
+        json: bool,
+        /// Answer every line of FILE (or - for standard input), one JSON line each.
+        #[arg(long, value_name = "FILE", requires = "json")]
+        batch: Option<PathBuf>,
+        /// The question.
+        question: Vec<String>,
+    },
+    /// Talk to madoguchi in the terminal (Ctrl-D to leave).
+    Chat,
+    /// Score a question set (JSON lines: q, area, kind, expect).
+    Eval {
+        file: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Fail (exit 1) when top-1 accuracy is below this.
+        #[arg(long)]
+        min_top1: Option<f64>,
+    },
+    /// Work with the staff-edited answers in index/.
+    Index {
+        #[command(subcommand)]
+        command: IndexCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum IndexCommand {
+    /// Check index/, dialogs/ and config as serving would load them.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("madoguchi: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let must_exist = cli.config != Path::new("config.toml");
+    let mut config = Config::load(&cli.config, must_exist)?;
+    if let Some(dir) = cli.cache_dir {
+        config.cache_dir = Some(dir.clone());
+        // The flag outranks the environment variable.
+        std::env::set_var("MADOGUCHI_CACHE_DIR", dir);
+    }
+    let today = app::today();
+    match cli.command {
+        Command::Index { command: IndexCommand::Check } => Ok(index_check(&config, today)),
+        Command::Ask { area, json, batch, question } => {
+            let engine = app::open(&config, today)?;
+            if let Some(file) = batch {
+                ask_batch(&engine, &file, area.as_deref())?;
+            } else {
+                let question = question.join(" ");
+                let decision = engine.decide(&question, area.as_deref());
+                if json {
+                    println!("{}", serde_json::to_string(&output::json_answer(&decision, &engine))?);
+                } else {
+                    let reply = madoguchi::dialog::decision_reply(&decision, &engine);
+                    println!("{}", madoguchi::reply::render_plain(&reply, engine.dialogs()));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Chat => {
+            let engine = app::open(&config, today)?;
+            chat::run(&engine, std::io::stdin().is_terminal())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval { file, json, min_top1 } => {
+            let engine = app::open(&config, today)?;
+            let cases = eval::read_cases(&file)?;
+            let report = eval::evaluate(&cases, &engine);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{report}");
+            }
+            let below = min_top1.is_some_and(|min| report.top1 < min);
+            Ok(if below { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+    }
+}
+
+fn index_check(config: &Config, today: chrono::NaiveDate) -> ExitCode {
+    let checked = app::check(config, today);
+    for problem in &checked.problems {
+        println!("{problem}");
+    }
+    let errors = checked.error_count();
+    let warnings = checked.problems.len() - errors;
+    println!(
+        "{} 件の項目ファイルを確認しました: エラー {errors} 件、注意 {warnings} 件",
+        checked.entry_files
+    );
+    if errors > 0 {
+        println!("エラーを直すまで、この変更は使われません(いまの回答がそのまま使われます)。");
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// One JSON line per input line, flushed at once, so another program can drive it.
+fn ask_batch(engine: &Engine, file: &Path, default_area: Option<&str>) -> anyhow::Result<()> {
+    let reader: Box<dyn BufRead> = if file == Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::io::BufReader::new(
+            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
+        ))
+    };
+    let mut out = std::io::stdout().lock();
+    for line in reader.lines() {
+        let line = line?;
+        let (question, area) = batch_question(&line);
+        let decision = engine.decide(&question, area.as_deref().or(default_area));
+        serde_json::to_writer(&mut out, &output::json_answer(&decision, engine))?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// A batch line is `{"q": …, "area": …}` or plain text.
+fn batch_question(line: &str) -> (String, Option<String>) {
+    #[derive(serde::Deserialize)]
+    struct Line {
+        q: String,
+        #[serde(default)]
+        area: Option<String>,
+    }
+    match serde_json::from_str::<Line>(line) {
+        Ok(parsed) => (parsed.q, parsed.area),
+        Err(_) => (line.to_string(), None),
+    }
+}
