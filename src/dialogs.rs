@@ -119,6 +119,25 @@ pub struct CrisisSignal {
     pub windows: Vec<String>,
 }
 
+impl CrisisSignal {
+    /// Whether a word occurs outside every `except` occurrence: 「倒れたら」 excuses the 倒れ
+    /// inside it, but not a 「息をしていない」 elsewhere in the same message.
+    pub fn matches(&self, normalized: &str, normalize: impl Fn(&str) -> String) -> bool {
+        let spans = |words: &[String]| -> Vec<std::ops::Range<usize>> {
+            words
+                .iter()
+                .map(|w| normalize(w))
+                .filter(|w| !w.is_empty())
+                .flat_map(|w| normalized.match_indices(w.as_str()).map(|(i, m)| i..i + m.len()).collect::<Vec<_>>())
+                .collect()
+        };
+        let excused = spans(&self.except);
+        spans(&self.words)
+            .iter()
+            .any(|hit| !excused.iter().any(|e| e.start <= hit.start && hit.end <= e.end))
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Menu {
@@ -142,13 +161,7 @@ impl Menu {
 impl Crisis {
     /// The signals a normalized message matches, in file order.
     pub fn signals_in<'a>(&'a self, normalized: &str, normalize: impl Fn(&str) -> String) -> Vec<&'a CrisisSignal> {
-        self.signal
-            .iter()
-            .filter(|s| {
-                let hit = |w: &String| !w.is_empty() && normalized.contains(&normalize(w));
-                s.words.iter().any(hit) && !s.except.iter().any(hit)
-            })
-            .collect()
+        self.signal.iter().filter(|s| s.matches(normalized, &normalize)).collect()
     }
 }
 

@@ -222,7 +222,9 @@ impl Engine {
                     matched: matched.iter().map(|t| t.text.clone()).collect(),
                 }
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let mut candidates = candidates;
+        candidates.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
 
         let signals = self.dialogs.crisis.signals_in(&normalized, |w| normalize(w, &[]));
         explanation.crisis_signals = signals.iter().map(|s| s.kind.clone()).collect();

@@ -27,7 +27,7 @@ use crate::knowledge::Entry;
 /// The weighted text fields, heaviest first.
 const TEXT_FIELDS: [(&str, f32); 4] = [("name", 4.0), ("keywords", 2.5), ("questions", 1.5), ("body", 1.0)];
 /// Weight of one katakana bigram: small, since a message yields many of them.
-const KANA_WEIGHT: f32 = 0.12;
+const KANA_WEIGHT: f32 = 0.25;
 /// How much the second-best field of a term still counts.
 const TIE_BREAKER: f32 = 0.15;
 
