@@ -85,7 +85,7 @@ impl Default for Config {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { min_confidence: 0.42, max_alternatives: 2, max_candidates: 3 }
+        EngineConfig { min_confidence: 0.38, max_alternatives: 2, max_candidates: 3 }
     }
 }
 

@@ -89,6 +89,8 @@ impl Analyzer {
         // Longest variant first, so 子ども食堂 can be folded before 子ども would be.
         rules.variants.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()));
         rules.variants.retain(|(from, _)| !from.is_empty());
+        // Terms are compared folded (ヘルパ), so the stopwords must be too (サービス → サビス).
+        rules.stopwords = rules.stopwords.iter().map(|w| fold_long_vowels(w)).collect();
         Analyzer { segmenter: Segmenter::new(Mode::Normal, dictionary, None), rules }
     }
 
@@ -102,6 +104,16 @@ impl Analyzer {
         let mut terms = Vec::new();
         let mut reading = String::new();
         let mut readings: Vec<String> = Vec::new();
+        // A run of nouns (配/食, 認知/症) also counts as one compound term (配食, 認知症), since
+        // IPADIC splits many service words that residents and staff write as one.
+        let mut run: Vec<(String, Range<usize>)> = Vec::new();
+        let close_run = |run: &mut Vec<(String, Range<usize>)>, terms: &mut Vec<Term>| {
+            if run.len() >= 2 {
+                let text = fold_long_vowels(&run.iter().map(|(s, _)| s.as_str()).collect::<String>());
+                terms.push(Term { text, span: run[0].1.start..run[run.len() - 1].1.end });
+            }
+            run.clear();
+        };
         if let Ok(mut tokens) = self.segmenter.segment(normalized.as_str().into()) {
             for token in tokens.iter_mut() {
                 let surface = token.surface.to_string();
@@ -114,14 +126,22 @@ impl Analyzer {
                 } else {
                     reading.push_str(&morpheme.reading);
                 }
+                // Stopwords end a compound: ヘルパーさん → ヘルパ, 配食サービス → 配食.
+                if morpheme.joins_compound() && !self.rules.stopwords.contains(&fold_long_vowels(&morpheme.base)) {
+                    run.push((surface.clone(), span.clone()));
+                } else {
+                    close_run(&mut run, &mut terms);
+                }
                 if morpheme.is_content() {
                     let text = fold_long_vowels(&morpheme.base);
-                    if !text.is_empty() && !self.rules.stopwords.contains(&text) {
+                    // Punctuation the dictionary files as a noun (?, ・) is no word.
+                    if text.chars().any(char::is_alphanumeric) && !self.rules.stopwords.contains(&text) {
                         terms.push(Term { text, span });
                     }
                 }
             }
         }
+        close_run(&mut run, &mut terms);
         readings.push(reading);
         // Keep every occurrence of the first MAX_TERMS distinct terms.
         let mut distinct: HashSet<String> = HashSet::new();
@@ -154,6 +174,14 @@ impl Morpheme {
 
     fn is_symbol(&self) -> bool {
         self.pos == "記号" || self.base.trim().is_empty()
+    }
+
+    fn joins_compound(&self) -> bool {
+        match self.pos.as_str() {
+            "名詞" => !matches!(self.sub1.as_str(), "非自立" | "代名詞" | "数" | "副詞可能"),
+            "接頭詞" => true,
+            _ => false,
+        }
     }
 
     fn is_content(&self) -> bool {

@@ -246,6 +246,7 @@ summary = "子育ての相談"
 for_whom = "子育て中の家庭"
 source = "資料"
 verified = 2026-01-10
+keywords = ["預け先"]
 "#;
 
     fn parse(text: &str) -> (Option<Entry>, Vec<Problem>) {

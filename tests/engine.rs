@@ -1,0 +1,152 @@
+//! The answer engine on the real index: the project's own question set and the behaviours
+//! residents rely on.
+
+mod common;
+
+use madoguchi::dialog::{respond, ChatState, Event, Input};
+use madoguchi::engine::Kind;
+use madoguchi::eval;
+
+/// The project's own questions (tests/questions.jsonl, written apart from the shared dev set).
+/// Thresholds sit a little under the measured figures (top-1 0.860, top-3 0.99, all crisis,
+/// 16/16 fallback at the calibrated min_confidence 0.38), so a content edit that breaks other
+/// answers fails here before it ships.
+#[test]
+fn own_question_set_meets_its_bar() {
+    let cases = eval::read_cases(&common::repo().join("tests/questions.jsonl")).unwrap();
+    assert!(cases.len() >= 120);
+    let report = eval::evaluate(&cases, common::engine());
+    let summary = format!("{report}");
+    assert!(report.top1 >= 0.85, "help: top-1 fell below 0.85\n{summary}");
+    assert!(report.top3 >= 0.95, "help: top-3 fell below 0.95\n{summary}");
+    assert_eq!(report.crisis_right, report.crisis_total, "help: every crisis must be caught\n{summary}");
+    assert!(report.fallback_right + 2 >= report.fallback_total, "{summary}");
+}
+
+#[test]
+fn area_is_read_from_a_district_name_and_restricts_answers() {
+    let engine = common::engine();
+    let decision = engine.decide("用賀に住んでます。一人暮らしの父の見守りをお願いしたい", None);
+    assert_eq!(decision.area.as_deref(), Some("世田谷区"));
+    assert!(decision.area_from_message);
+    for c in &decision.candidates {
+        assert_eq!(engine.entry(c.entry).municipality, "世田谷区");
+    }
+}
+
+#[test]
+fn the_municipality_name_does_not_count_as_a_search_term() {
+    let engine = common::engine();
+    let decision = engine.decide("大垣市のことを教えて", None);
+    assert_eq!(decision.area.as_deref(), Some("大垣市"));
+    assert!(!decision.explanation.terms.iter().any(|t| t.contains("大垣")), "{:?}", decision.explanation.terms);
+    // Nothing but the place: unsure, with the 大垣市 general window.
+    assert_eq!(decision.kind, Kind::Fallback);
+    let windows: Vec<_> = decision.general_windows.iter().map(|&i| engine.entry(i).title.as_str()).collect();
+    assert_eq!(windows, ["大垣市社会福祉協議会"]);
+}
+
+#[test]
+fn a_set_area_is_used_when_the_message_names_none() {
+    let engine = common::engine();
+    let decision = engine.decide("お弁当を届けてほしい", Some("西東京市"));
+    assert_eq!(decision.area.as_deref(), Some("西東京市"));
+    assert!(!decision.area_from_message);
+}
+
+#[test]
+fn wording_bridges_reach_the_official_name() {
+    let engine = common::engine();
+    let decision = engine.decide("子どもをちょっと預かってもらえるところってある?世田谷", None);
+    assert_eq!(decision.kind, Kind::Answer);
+    assert_eq!(engine.entry(decision.candidates[0].entry).title, "地域子育て支援コーディネーター");
+    assert!(decision.explanation.bridged.iter().any(|w| w == "預ける"), "{:?}", decision.explanation);
+}
+
+#[test]
+fn out_of_scope_is_honest_and_never_a_dead_end() {
+    let engine = common::engine();
+    for question in ["明日の天気を教えて", "おすすめのラーメン屋さん", "株の配当にかかる税金", "あ"] {
+        let decision = engine.decide(question, None);
+        assert_eq!(decision.kind, Kind::Fallback, "{question}");
+        assert_eq!(decision.general_windows.len(), 3, "all three general windows when the area is unknown");
+    }
+}
+
+#[test]
+fn crisis_replies_lead_with_emergency_contacts() {
+    let engine = common::engine();
+    for question in ["もう死にたい", "夫に殴られている", "父が倒れて息をしていない", "隣の子が毎晩叩かれて泣き叫んでいる"] {
+        let (_, replies, _) = respond(&ChatState::default(), Input::Text(question.into()), engine);
+        let text = madoguchi::reply::render_plain(&replies[0], engine.dialogs());
+        let first_number = text.find("119").expect("119");
+        assert!(text[..first_number].chars().count() < 80, "contacts come first for {question}:\n{text}");
+        assert!(text.contains("110") && text.contains("189"));
+    }
+}
+
+#[test]
+fn a_worry_about_the_future_is_not_an_emergency() {
+    let engine = common::engine();
+    let decision = engine.decide("一人暮らしの母が家で倒れたらどうしようと心配です", Some("大垣市"));
+    assert_ne!(decision.kind, Kind::Crisis);
+    // …but a real emergency in the same message still is.
+    let decision = engine.decide("倒れたらと心配していたら、本当に倒れて息をしていない", None);
+    assert_eq!(decision.kind, Kind::Crisis);
+}
+
+#[test]
+fn query_syntax_is_just_text() {
+    let engine = common::engine();
+    for question in ["\"配食\" AND title:認知症", "(((", "配食 OR -*", "field:value^10 ~2"] {
+        let _ = engine.decide(question, None);
+    }
+    let decision = engine.decide("配食サービス AND OR NOT", Some("世田谷区"));
+    assert_eq!(engine.entry(decision.candidates[0].entry).title, "配食サービス");
+}
+
+#[test]
+fn dialog_remembers_the_area_and_forgets_on_request() {
+    let engine = common::engine();
+    let state = ChatState::default();
+    let (state, _, _) = respond(&state, Input::Button("area:西東京市".into()), engine);
+    assert_eq!(state.area.as_deref(), Some("西東京市"));
+    let (state, replies, events) = respond(&state, Input::Text("ひきこもりの息子のこと".into()), engine);
+    assert!(matches!(&events[0], Event::Asked { area: Some(a), .. } if a == "西東京市"));
+    assert!(!replies[0].buttons.is_empty());
+    let (state, _, events) = respond(&state, Input::Command { name: "forget".into(), arg: String::new() }, engine);
+    assert_eq!(state, ChatState::default());
+    assert_eq!(events, vec![Event::Forget]);
+}
+
+#[test]
+fn buttons_fit_telegram_and_old_ones_expire_politely() {
+    let engine = common::engine();
+    for entry in &engine.knowledge().entries {
+        let decision = engine.decide(&entry.title, Some(&entry.municipality));
+        let reply = madoguchi::dialog::decision_reply(&decision, engine);
+        for button in reply.buttons.iter().flatten() {
+            assert!(button.payload.len() <= 64, "{} is {} bytes", button.payload, button.payload.len());
+        }
+    }
+    let (_, replies, _) = respond(&ChatState::default(), Input::Button("e:gone/removed-entry".into()), engine);
+    let text = madoguchi::reply::render_plain(&replies[0], engine.dialogs());
+    assert_eq!(text, engine.dialogs().texts.expired);
+}
+
+#[test]
+fn non_text_messages_get_a_polite_reply() {
+    let engine = common::engine();
+    let (_, replies, events) = respond(&ChatState::default(), Input::NotText, engine);
+    assert_eq!(madoguchi::reply::render_plain(&replies[0], engine.dialogs()), engine.dialogs().texts.ask_in_words);
+    assert!(events.is_empty());
+}
+
+#[test]
+fn the_menu_lists_entries_of_the_area() {
+    let engine = common::engine();
+    let state = ChatState { area: Some("大垣市".into()), ..ChatState::default() };
+    let (_, replies, _) = respond(&state, Input::Button("cat:koureisha".into()), engine);
+    let text = madoguchi::reply::render_plain(&replies[0], engine.dialogs());
+    assert!(text.contains("(大垣市)") && !text.contains("(世田谷区)"), "{text}");
+}
