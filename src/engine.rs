@@ -26,6 +26,8 @@ use crate::search::{QueryTerm, SearchIndex, SearchQuery};
 
 /// Weight of a word added by a bridge, relative to the resident's own words.
 const BRIDGE_WEIGHT: f32 = 0.7;
+/// Katakana bigrams searched per question at most.
+const MAX_QUERY_BIGRAMS: usize = 24;
 /// How many hits the decision looks at.
 const SEARCH_DEPTH: usize = 10;
 
@@ -83,6 +85,8 @@ pub struct Engine {
     analyzer: Arc<Analyzer>,
     knowledge: Knowledge,
     dialogs: Dialogs,
+    /// `dialogs.crisis` with its words normalized.
+    crisis: crate::dialogs::Crisis,
     search: SearchIndex,
     bridges: Vec<Vec<Vec<String>>>,
     settings: EngineConfig,
@@ -124,7 +128,14 @@ impl Engine {
                     .collect()
             })
             .collect();
-        Ok(Engine { analyzer, knowledge, dialogs, search, bridges, settings })
+        // Crisis words are normalized once here, not for every message.
+        let mut crisis = dialogs.crisis.clone();
+        for signal in &mut crisis.signal {
+            for word in signal.words.iter_mut().chain(signal.except.iter_mut()) {
+                *word = normalize(word, &[]);
+            }
+        }
+        Ok(Engine { analyzer, knowledge, dialogs, crisis, search, bridges, settings })
     }
 
     pub fn knowledge(&self) -> &Knowledge {
@@ -204,6 +215,9 @@ impl Engine {
             self.analyzer.analyze(&without_places).kana_bigrams
         };
 
+        // Bigrams rescue kana spellings; a few dozen are plenty, and each costs a term lookup.
+        let mut kana_bigrams = kana_bigrams;
+        kana_bigrams.truncate(MAX_QUERY_BIGRAMS);
         let empty = terms.is_empty() && kana_bigrams.is_empty();
         let query = SearchQuery { terms, kana_bigrams, municipality: area.clone() };
         let hits = self.search.search(&query, SEARCH_DEPTH);
@@ -226,7 +240,7 @@ impl Engine {
         let mut candidates = candidates;
         candidates.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
 
-        let signals = self.dialogs.crisis.signals_in(&normalized, |w| normalize(w, &[]));
+        let signals = self.crisis.signals_in(&normalized, str::to_string);
         explanation.crisis_signals = signals.iter().map(|s| s.kind.clone()).collect();
         let general_windows = self.general_windows(area.as_deref());
         let (kind, candidates) = if !signals.is_empty() {
