@@ -56,6 +56,7 @@ pub struct Texts {
     pub chat_goodbye: String,
     pub card: CardLabels,
     pub buttons: ButtonLabels,
+    pub commands: CommandDescriptions,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -83,6 +84,30 @@ pub struct ButtonLabels {
     pub not_helpful: String,
     pub general_window: String,
     pub menu: String,
+}
+
+/// The command list Telegram shows next to the message box (`setMyCommands`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandDescriptions {
+    pub start: String,
+    pub menu: String,
+    pub area: String,
+    pub help: String,
+    pub forget: String,
+}
+
+impl CommandDescriptions {
+    /// `(command, description)` in the order residents see them.
+    pub fn list(&self) -> [(&'static str, &str); 5] {
+        [
+            ("start", &self.start),
+            ("menu", &self.menu),
+            ("area", &self.area),
+            ("help", &self.help),
+            ("forget", &self.forget),
+        ]
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -122,13 +147,16 @@ pub struct CrisisSignal {
 impl CrisisSignal {
     /// Whether a word occurs outside every `except` occurrence: 「倒れたら」 excuses the 倒れ
     /// inside it, but not a 「息をしていない」 elsewhere in the same message.
-    pub fn matches(&self, normalized: &str, normalize: impl Fn(&str) -> String) -> bool {
+    pub fn matches(&self, normalized: &str) -> bool {
+        // Most messages hold no signal word at all: settle that without allocating.
+        if !self.words.iter().any(|w| !w.is_empty() && normalized.contains(w.as_str())) {
+            return false;
+        }
         let spans = |words: &[String]| -> Vec<std::ops::Range<usize>> {
             words
                 .iter()
-                .map(|w| normalize(w))
                 .filter(|w| !w.is_empty())
-                .flat_map(|w| normalized.match_indices(w.as_str()).map(|(i, m)| i..i + m.len()).collect::<Vec<_>>())
+                .flat_map(|w| normalized.match_indices(w.as_str()).map(|(i, m)| i..i + m.len()))
                 .collect()
         };
         let excused = spans(&self.except);
@@ -159,9 +187,10 @@ impl Menu {
 }
 
 impl Crisis {
-    /// The signals a normalized message matches, in file order.
-    pub fn signals_in<'a>(&'a self, normalized: &str, normalize: impl Fn(&str) -> String) -> Vec<&'a CrisisSignal> {
-        self.signal.iter().filter(|s| s.matches(normalized, &normalize)).collect()
+    /// The signals a normalized message matches, in file order. The signal words must be
+    /// normalized the same way (the engine does so once when it is built).
+    pub fn signals_in<'a>(&'a self, normalized: &str) -> Vec<&'a CrisisSignal> {
+        self.signal.iter().filter(|s| s.matches(normalized)).collect()
     }
 }
 

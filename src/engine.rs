@@ -207,12 +207,14 @@ impl Engine {
             }
         }
         // Kana bigrams of place names would pull toward entries that merely mention the place.
-        let kana_bigrams = if mentions.is_empty() { analysis.kana_bigrams.clone() } else {
+        let kana_bigrams = if mentions.is_empty() || analysis.kana_spelled_bigrams.is_empty() {
+            analysis.kana_spelled_bigrams.clone()
+        } else {
             let without_places = mentions.iter().rev().fold(normalized.clone(), |mut text, m| {
                 text.replace_range(m.span.clone(), " ");
                 text
             });
-            self.analyzer.analyze(&without_places).kana_bigrams
+            self.analyzer.analyze(&without_places).kana_spelled_bigrams
         };
 
         // Bigrams rescue kana spellings; a few dozen are plenty, and each costs a term lookup.
@@ -240,7 +242,7 @@ impl Engine {
         let mut candidates = candidates;
         candidates.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
 
-        let signals = self.crisis.signals_in(&normalized, str::to_string);
+        let signals = self.crisis.signals_in(&normalized);
         explanation.crisis_signals = signals.iter().map(|s| s.kind.clone()).collect();
         let general_windows = self.general_windows(area.as_deref());
         let (kind, candidates) = if !signals.is_empty() {

@@ -9,7 +9,7 @@
 //! Per term we take the best field (a disjunction-max with a small tie-breaker), so an entry
 //! that repeats a word in every field does not beat one whose name *is* that word.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use tantivy::collector::TopDocs;
@@ -18,14 +18,19 @@ use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQu
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STRING,
 };
-use tantivy::tokenizer::TextAnalyzer;
+use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer};
 use tantivy::{Index, IndexReader, TantivyDocument, Term};
 
-use crate::analyzer::{Analyzer, KanaTokenizer, TermTokenizer, KANA_TOKENIZER, TERM_TOKENIZER};
+use crate::analyzer::{
+    kana_tokens, term_tokens, Analyzer, KanaTokenizer, TermTokenizer, KANA_TOKENIZER, TERM_TOKENIZER,
+};
 use crate::knowledge::Entry;
 
 /// The weighted text fields, heaviest first.
 const TEXT_FIELDS: [(&str, f32); 4] = [("name", 4.0), ("keywords", 2.5), ("questions", 1.5), ("body", 1.0)];
+/// The kana field holds the readings of the first fields (name and keywords): what a service
+/// is called, not every word of its description.
+const KANA_SOURCE_FIELDS: usize = 2;
 /// Weight of one katakana bigram: small, since a message yields many of them.
 const KANA_WEIGHT: f32 = 0.25;
 /// How much the second-best field of a term still counts.
@@ -95,14 +100,19 @@ impl SearchIndex {
         let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
         let mut entry_terms = Vec::with_capacity(entries.len());
         for (i, entry) in entries.iter().enumerate() {
-            let texts = field_texts(entry);
             let mut doc = TantivyDocument::default();
             let mut terms = HashSet::new();
-            for ((field, _), text) in text_fields.iter().zip(&texts) {
-                doc.add_text(*field, text);
-                terms.extend(analyzer.analyze(text).terms.into_iter().map(|t| t.text));
+            let mut kana_bigrams = Vec::new();
+            // One analysis per field feeds the term field, the kana field and `entry_terms`.
+            for (f, ((field, _), text)) in text_fields.iter().zip(field_texts(entry)).enumerate() {
+                let analysis = analyzer.analyze(&text);
+                doc.add_pre_tokenized_text(*field, term_tokens(&analysis));
+                if f < KANA_SOURCE_FIELDS {
+                    kana_bigrams.extend(kana_tokens(&analysis).tokens);
+                }
+                terms.extend(analysis.terms.into_iter().map(|t| t.text));
             }
-            doc.add_text(kana, format!("{}\n{}", texts[0], texts[1]));
+            doc.add_pre_tokenized_text(kana, PreTokenizedString { text: String::new(), tokens: kana_bigrams });
             doc.add_text(municipality, &entry.municipality);
             doc.add_u64(ord, i as u64);
             writer.add_document(doc)?;
@@ -188,15 +198,4 @@ fn field_texts(entry: &Entry) -> [String; 4] {
         entry.questions.join("\n"),
         body.join("\n"),
     ]
-}
-
-/// Counts how many entries each term occurs in (for explaining a decision).
-pub fn document_frequencies(index: &SearchIndex) -> HashMap<String, usize> {
-    let mut df = HashMap::new();
-    for terms in &index.entry_terms {
-        for t in terms {
-            *df.entry(t.clone()).or_insert(0) += 1;
-        }
-    }
-    df
 }

@@ -20,12 +20,12 @@ mod tantivy_adapter;
 use std::collections::HashSet;
 use std::ops::Range;
 
-use lindera::dictionary::Dictionary;
+use lindera::dictionary::{Dictionary, Lattice};
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
 use unicode_normalization::UnicodeNormalization;
 
-pub use tantivy_adapter::{KanaTokenizer, TermTokenizer, KANA_TOKENIZER, TERM_TOKENIZER};
+pub use tantivy_adapter::{kana_tokens, term_tokens, KanaTokenizer, TermTokenizer, KANA_TOKENIZER, TERM_TOKENIZER};
 
 /// Characters analysed at most; longer messages are cut here (the rest cannot change the need
 /// much, and the bound keeps one message from costing more than a few milliseconds).
@@ -57,8 +57,13 @@ pub struct Term {
 pub struct Analysis {
     pub normalized: String,
     pub terms: Vec<Term>,
-    /// Katakana bigrams of the whole text's reading, deduplicated, in order.
+    /// Katakana bigrams of the whole text's reading, deduplicated, in order (what an entry is
+    /// indexed with).
     pub kana_bigrams: Vec<String>,
+    /// Bigrams of just the stretches written in kana that hold a content word (にんちしょう,
+    /// はいしょく): where the dictionary may have cut a word wrongly, so a question searches
+    /// these. Kanji words are already found by their terms.
+    pub kana_spelled_bigrams: Vec<String>,
 }
 
 impl Analysis {
@@ -104,6 +109,15 @@ impl Analyzer {
         let mut terms = Vec::new();
         let mut reading = String::new();
         let mut readings: Vec<String> = Vec::new();
+        let (mut kana_run, mut run_has_content) = (String::new(), false);
+        let mut kana_runs: Vec<String> = Vec::new();
+        let close_kana_run = |run: &mut String, has_content: &mut bool, runs: &mut Vec<String>| {
+            if *has_content {
+                runs.push(std::mem::take(run));
+            }
+            run.clear();
+            *has_content = false;
+        };
         // A run of nouns (配/食, 認知/症) also counts as one compound term (配食, 認知症), since
         // IPADIC splits many service words that residents and staff write as one.
         let mut run: Vec<(String, Range<usize>)> = Vec::new();
@@ -114,12 +128,19 @@ impl Analyzer {
             }
             run.clear();
         };
-        if let Ok(mut tokens) = self.segmenter.segment(normalized.as_str().into()) {
+        // The lattice is scratch space; reusing it per thread saves its allocations.
+        thread_local! {
+            static LATTICE: std::cell::RefCell<Lattice> = std::cell::RefCell::new(Lattice::default());
+        }
+        let segmented = LATTICE.with(|lattice| match lattice.try_borrow_mut() {
+            Ok(mut lattice) => self.segmenter.segment_with_lattice(normalized.as_str().into(), &mut lattice),
+            Err(_) => self.segmenter.segment(normalized.as_str().into()),
+        });
+        if let Ok(mut tokens) = segmented {
             for token in tokens.iter_mut() {
                 let surface = token.surface.to_string();
                 let span = token.byte_start..token.byte_end;
-                let details: Vec<String> = token.details().iter().map(|s| s.to_string()).collect();
-                let morpheme = Morpheme::new(&surface, &details);
+                let morpheme = Morpheme::new(&surface, &token.details());
                 if morpheme.is_symbol() {
                     // A symbol or space breaks the reading, so bigrams never straddle it.
                     readings.push(std::mem::take(&mut reading));
@@ -132,6 +153,13 @@ impl Analyzer {
                 } else {
                     close_run(&mut run, &mut terms);
                 }
+                if !morpheme.is_symbol() && is_kana_word(&surface) {
+                    kana_run.push_str(&morpheme.reading);
+                    run_has_content |= morpheme.is_content()
+                        && !self.rules.stopwords.contains(&fold_long_vowels(&morpheme.base));
+                } else {
+                    close_kana_run(&mut kana_run, &mut run_has_content, &mut kana_runs);
+                }
                 if morpheme.is_content() {
                     let text = fold_long_vowels(&morpheme.base);
                     // Punctuation the dictionary files as a noun (?, ・) is no word.
@@ -142,6 +170,7 @@ impl Analyzer {
             }
         }
         close_run(&mut run, &mut terms);
+        close_kana_run(&mut kana_run, &mut run_has_content, &mut kana_runs);
         readings.push(reading);
         // Keep every occurrence of the first MAX_TERMS distinct terms.
         let mut distinct: HashSet<String> = HashSet::new();
@@ -149,7 +178,8 @@ impl Analyzer {
             distinct.contains(&t.text) || (distinct.len() < MAX_TERMS && distinct.insert(t.text.clone()))
         });
         let kana_bigrams = kana_bigrams(&readings);
-        Analysis { normalized, terms, kana_bigrams }
+        let kana_spelled_bigrams = self::kana_bigrams(&kana_runs);
+        Analysis { normalized, terms, kana_bigrams, kana_spelled_bigrams }
     }
 }
 
@@ -163,8 +193,8 @@ struct Morpheme {
 }
 
 impl Morpheme {
-    fn new(surface: &str, details: &[String]) -> Morpheme {
-        let field = |i: usize| details.get(i).map(String::as_str).filter(|s| *s != "*");
+    fn new(surface: &str, details: &[&str]) -> Morpheme {
+        let field = |i: usize| details.get(i).copied().filter(|s| *s != "*");
         let pos = field(0).unwrap_or("UNK").to_string();
         let base = field(6).unwrap_or(surface).to_string();
         // Unknown words have no reading; a kana surface is its own reading.
@@ -224,6 +254,11 @@ pub fn to_katakana(text: &str) -> String {
 /// Drops long-vowel marks and wave dashes, so ヘルパー and ヘルパ meet.
 pub fn fold_long_vowels(text: &str) -> String {
     text.chars().filter(|c| !matches!(c, 'ー' | '〜' | '~' | '～')).collect()
+}
+
+/// Written in kana only (ひらがな, カタカナ, ー).
+fn is_kana_word(surface: &str) -> bool {
+    !surface.is_empty() && surface.chars().all(|c| matches!(c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー'))
 }
 
 fn is_katakana(c: char) -> bool {
