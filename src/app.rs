@@ -29,10 +29,10 @@ impl Checked {
 /// Loads and checks `dialogs/` and `index/` (no dictionary needed).
 pub fn check(config: &Config, today: NaiveDate) -> Checked {
     let (dialogs, mut problems) = dialogs::load(&config.dialogs_dir);
-    let categories = dialogs.as_ref().map(|d| d.menu.labels()).unwrap_or_default();
+    let categories = dialogs.as_ref().map(|d| d.menu.labels());
     let report = knowledge::load(
         &config.index_dir,
-        &LoadOptions { categories: &categories, today, max_age_months: config.freshness.max_age_months },
+        &LoadOptions { categories: categories.as_deref(), today, max_age_months: config.freshness.max_age_months },
     );
     problems.extend(report.problems);
     if let (Some(knowledge), Some(dialogs)) = (&report.knowledge, &dialogs) {

@@ -28,6 +28,8 @@ use crate::search::{QueryTerm, SearchIndex, SearchQuery};
 const BRIDGE_WEIGHT: f32 = 0.7;
 /// Katakana bigrams searched per question at most.
 const MAX_QUERY_BIGRAMS: usize = 24;
+/// Added to the score of an entry whose name the message contains.
+const NAME_BONUS: f32 = 8.0;
 /// How many hits the decision looks at.
 const SEARCH_DEPTH: usize = 10;
 
@@ -58,6 +60,8 @@ pub struct Explanation {
     pub terms: Vec<String>,
     pub bridged: Vec<String>,
     pub places: Vec<String>,
+    /// Services the message names outright.
+    pub named: Vec<String>,
     pub crisis_signals: Vec<String>,
 }
 
@@ -87,6 +91,8 @@ pub struct Engine {
     dialogs: Dialogs,
     /// `dialogs.crisis` with its words normalized.
     crisis: crate::dialogs::Crisis,
+    /// (entry, normalized title or alias), for spotting a service named in a message.
+    names: Vec<(usize, String)>,
     search: SearchIndex,
     bridges: Vec<Vec<Vec<String>>>,
     settings: EngineConfig,
@@ -135,7 +141,16 @@ impl Engine {
                 *word = normalize(word, &[]);
             }
         }
-        Ok(Engine { analyzer, knowledge, dialogs, crisis, search, bridges, settings })
+        let variants = &knowledge.wording.variants;
+        let names = knowledge
+            .entries
+            .iter()
+            .enumerate()
+            .flat_map(|(i, e)| std::iter::once(&e.title).chain(&e.aliases).map(move |n| (i, n)))
+            .map(|(i, n)| (i, normalize(n, variants).chars().filter(|c| !c.is_whitespace()).collect::<String>()))
+            .filter(|(_, n)| n.chars().count() >= 2)
+            .collect();
+        Ok(Engine { analyzer, knowledge, dialogs, crisis, names, search, bridges, settings })
     }
 
     pub fn knowledge(&self) -> &Knowledge {
@@ -220,16 +235,28 @@ impl Engine {
         // Bigrams rescue kana spellings; a few dozen are plenty, and each costs a term lookup.
         let mut kana_bigrams = kana_bigrams;
         kana_bigrams.truncate(MAX_QUERY_BIGRAMS);
-        let empty = terms.is_empty() && kana_bigrams.is_empty();
         let query = SearchQuery { terms, kana_bigrams, municipality: area.clone() };
-        let hits = self.search.search(&query, SEARCH_DEPTH);
+        let mut hits = self.search.search(&query, SEARCH_DEPTH);
+        // A resident who writes a service's name (りんく, 社協, 家族会) means that service.
+        for entry in self.named_entries(&normalized, area.as_deref()) {
+            match hits.iter_mut().find(|h| h.entry == entry) {
+                Some(hit) => hit.score += NAME_BONUS,
+                None => hits.push(crate::search::Hit { entry, score: NAME_BONUS }),
+            }
+            explanation.named.push(self.knowledge.entries[entry].title.clone());
+        }
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+        let empty = query.terms.is_empty() && query.kana_bigrams.is_empty() && explanation.named.is_empty();
         let own_weight: f32 = query.terms.iter().filter(|t| t.weight >= 1.0).count().max(1) as f32;
         let top_score = hits.first().map(|h| h.score).unwrap_or(0.0);
-        let candidates: Vec<Scored> = hits
+        let mut candidates: Vec<Scored> = hits
             .iter()
             .map(|hit| {
                 let matched = self.search.matched_terms(hit.entry, &query.terms);
-                let coverage = matched.iter().filter(|t| t.weight >= 1.0).count() as f32 / own_weight;
+                let named = explanation.named.contains(&self.knowledge.entries[hit.entry].title);
+                let coverage = if named { 1.0 } else {
+                    matched.iter().filter(|t| t.weight >= 1.0).count() as f32 / own_weight
+                };
                 let bridged = matched.iter().any(|t| t.weight < 1.0);
                 Scored {
                     entry: hit.entry,
@@ -238,8 +265,7 @@ impl Engine {
                     matched: matched.iter().map(|t| t.text.clone()).collect(),
                 }
             })
-            .collect::<Vec<_>>();
-        let mut candidates = candidates;
+            .collect();
         candidates.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
 
         let signals = self.crisis.signals_in(&normalized);
@@ -276,6 +302,28 @@ impl Engine {
             cut,
             explanation,
         }
+    }
+
+    /// Entries (of the area, if known) whose title or an alias stands in the message. A name
+    /// inside a longer name that also stands there does not count (社会福祉協議会 inside
+    /// 西東京市社会福祉協議会).
+    fn named_entries(&self, normalized: &str, area: Option<&str>) -> Vec<usize> {
+        let squashed: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
+        let found: Vec<(usize, &str)> = self
+            .names
+            .iter()
+            .filter(|(entry, name)| {
+                area.is_none_or(|a| self.knowledge.entries[*entry].municipality == a) && squashed.contains(name.as_str())
+            })
+            .map(|(entry, name)| (*entry, name.as_str()))
+            .collect();
+        let mut entries: Vec<usize> = found
+            .iter()
+            .filter(|(_, name)| !found.iter().any(|(_, other)| other.len() > name.len() && other.contains(name)))
+            .map(|(entry, _)| *entry)
+            .collect();
+        entries.dedup();
+        entries
     }
 
     /// The general windows: the area's, or every municipality's when the area is unknown.

@@ -56,8 +56,8 @@ impl LoadReport {
 
 /// What loading checks against besides the files themselves.
 pub struct LoadOptions<'a> {
-    /// The category names `dialogs/menu.toml` offers.
-    pub categories: &'a [String],
+    /// The category names `dialogs/menu.toml` offers (`None` when it could not be read).
+    pub categories: Option<&'a [String]>,
     pub today: NaiveDate,
     pub max_age_months: u32,
 }
