@@ -32,3 +32,5 @@ pub mod knowledge;
 pub mod output;
 pub mod reply;
 pub mod search;
+pub mod store;
+pub mod telegram;

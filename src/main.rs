@@ -54,6 +54,12 @@ enum Command {
         #[arg(long)]
         min_top1: Option<f64>,
     },
+    /// Run the Telegram bot (token in TELOXIDE_TOKEN; SIGTERM or Ctrl-C stops it).
+    Run {
+        /// Where the bot keeps its state (overrides config.toml and MADOGUCHI_DATA_DIR).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
     /// Work with the staff-edited answers in index/.
     Index {
         #[command(subcommand)]
@@ -108,6 +114,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Chat => {
             let engine = app::open(&config, today)?;
             chat::run(&engine, std::io::stdin().is_terminal())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run { data_dir } => {
+            madoguchi::telegram::run(&config, data_dir, today)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Eval { file, json, min_top1 } => {

@@ -1,0 +1,448 @@
+//! The bot's runtime state in sled, under the data directory.
+//!
+//! ```text
+//! <data dir>/
+//!   salt        32 random bytes made on first run (mode 0600); chat ids are stored only as
+//!               HMAC-SHA256(salt, chat id), so the database alone does not say who asked
+//!   db/         sled: chats, records, handled updates
+//! ```
+//!
+//! Trees:
+//! - `chats`: chat key → [`ChatState`] (JSON).
+//! - `records`: chat key ++ time ++ sequence → [`Record`] (JSON): what was asked, how it was
+//!   answered, the feedback. The question's text is purged after `records.retention_days`.
+//! - `handled`: update id → time handled, so that an update Telegram delivers again after a
+//!   restart is not answered twice.
+//!
+//! `/forget` ([`Store::forget`]) removes the chat's state and every record of it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use ring::hmac;
+use serde::{Deserialize, Serialize};
+
+use crate::dialog::{ChatState, Event};
+use crate::engine::Kind;
+
+const SALT_FILE: &str = "salt";
+const DB_DIR: &str = "db";
+const SALT_LEN: usize = 32;
+/// Handled update ids are kept this long; Telegram keeps undelivered updates for 24 hours.
+const HANDLED_KEEP: Duration = Duration::from_secs(3 * 24 * 3600);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the bot's database: {0}")]
+    Db(#[from] sled::Error),
+    #[error("a stored value cannot be read: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Transaction(String),
+}
+
+/// The keyed hash of a chat id: what the database knows a chat by.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ChatKey([u8; 32]);
+
+impl ChatKey {
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ChatKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A short prefix is enough to follow one chat through the log.
+        write!(f, "chat#")?;
+        for b in &self.0[..4] {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One question (or a feedback on a card that was not a question's answer), for staff.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub time: DateTime<Utc>,
+    /// `answer`, `fallback`, `crisis`, or `feedback` for a feedback on a card reached by menu.
+    pub kind: String,
+    /// The entry id answered (or the best candidate).
+    pub entry: Option<String>,
+    pub score: Option<f32>,
+    pub area: Option<String>,
+    /// The resident's words, until the retention period is over.
+    pub question: Option<String>,
+    /// 役に立った (true) / 違った (false).
+    pub helpful: Option<bool>,
+}
+
+pub struct Store {
+    db: sled::Db,
+    chats: sled::Tree,
+    records: sled::Tree,
+    handled: sled::Tree,
+    key: hmac::Key,
+    dir: PathBuf,
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`, making the secret salt on first run.
+    pub fn open(dir: &Path) -> anyhow::Result<Store> {
+        create_private_dir(dir)?;
+        let salt = read_or_make_salt(&dir.join(SALT_FILE))?;
+        let db = sled::Config::new()
+            .path(dir.join(DB_DIR))
+            .flush_every_ms(Some(500))
+            .open()
+            .with_context(|| format!("cannot open the database in {} (is another madoguchi running?)", dir.display()))?;
+        Ok(Store {
+            chats: db.open_tree("chats")?,
+            records: db.open_tree("records")?,
+            handled: db.open_tree("handled")?,
+            db,
+            key: hmac::Key::new(hmac::HMAC_SHA256, &salt),
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The keyed hash of a chat id.
+    pub fn chat_key(&self, chat_id: i64) -> ChatKey {
+        let tag = hmac::sign(&self.key, format!("chat:{chat_id}").as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(tag.as_ref());
+        ChatKey(out)
+    }
+
+    pub fn state(&self, chat: &ChatKey) -> Result<ChatState, StoreError> {
+        match self.chats.get(chat.as_bytes())? {
+            Some(bytes) => Ok(serde_json::from_slice(&bytes)?),
+            None => Ok(ChatState::default()),
+        }
+    }
+
+    pub fn save_state(&self, chat: &ChatKey, state: &ChatState) -> Result<(), StoreError> {
+        if *state == ChatState::default() {
+            self.chats.remove(chat.as_bytes())?;
+        } else {
+            self.chats.insert(chat.as_bytes(), serde_json::to_vec(state)?)?;
+        }
+        Ok(())
+    }
+
+    /// Stores what the dialog reported. `Forget` erases the chat; the others add records.
+    pub fn apply(&self, chat: &ChatKey, events: &[Event], now: DateTime<Utc>) -> Result<(), StoreError> {
+        for event in events {
+            match event {
+                Event::Asked { question, kind, entry, score, area } => {
+                    let record = Record {
+                        time: now,
+                        kind: kind_name(*kind).to_string(),
+                        entry: entry.clone(),
+                        score: *score,
+                        area: area.clone(),
+                        question: Some(question.clone()),
+                        helpful: None,
+                    };
+                    self.add_record(chat, &record)?;
+                }
+                Event::Feedback { entry, helpful } => self.feedback(chat, entry, *helpful, now)?,
+                Event::Forget => self.forget(chat)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn add_record(&self, chat: &ChatKey, record: &Record) -> Result<(), StoreError> {
+        let mut key = Vec::with_capacity(48);
+        key.extend_from_slice(chat.as_bytes());
+        key.extend_from_slice(&record.time.timestamp_micros().to_be_bytes());
+        key.extend_from_slice(&self.db.generate_id()?.to_be_bytes());
+        self.records.insert(key, serde_json::to_vec(record)?)?;
+        Ok(())
+    }
+
+    /// Attaches feedback to the chat's latest question answered with this entry, or records it
+    /// on its own (a card reached through the menu or the candidates).
+    fn feedback(&self, chat: &ChatKey, entry: &str, helpful: bool, now: DateTime<Utc>) -> Result<(), StoreError> {
+        for item in self.records.scan_prefix(chat.as_bytes()).rev() {
+            let (key, value) = item?;
+            let mut record: Record = serde_json::from_slice(&value)?;
+            if record.kind != "feedback" && record.entry.as_deref() == Some(entry) {
+                record.helpful = Some(helpful);
+                self.records.insert(key, serde_json::to_vec(&record)?)?;
+                return Ok(());
+            }
+        }
+        let record = Record {
+            time: now,
+            kind: "feedback".into(),
+            entry: Some(entry.to_string()),
+            score: None,
+            area: None,
+            question: None,
+            helpful: Some(helpful),
+        };
+        self.add_record(chat, &record)
+    }
+
+    /// Erases everything stored about a chat.
+    pub fn forget(&self, chat: &ChatKey) -> Result<(), StoreError> {
+        self.chats.remove(chat.as_bytes())?;
+        let keys: Vec<sled::IVec> =
+            self.records.scan_prefix(chat.as_bytes()).keys().collect::<Result<_, _>>()?;
+        for key in keys {
+            self.records.remove(key)?;
+        }
+        Ok(())
+    }
+
+    /// The records of one chat, oldest first.
+    pub fn records_of(&self, chat: &ChatKey) -> Result<Vec<Record>, StoreError> {
+        self.records.scan_prefix(chat.as_bytes()).values().map(|v| Ok(serde_json::from_slice(&v?)?)).collect()
+    }
+
+    /// Every record, for staff reports.
+    pub fn all_records(&self) -> Result<Vec<Record>, StoreError> {
+        self.records.iter().values().map(|v| Ok(serde_json::from_slice(&v?)?)).collect()
+    }
+
+    /// Removes the text of questions older than `retention_days`; returns how many were purged.
+    /// Kind, entry, score and feedback stay: they say how well the answers serve, not who asked.
+    pub fn purge_old_text(&self, retention_days: u32, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let cutoff = now - chrono::Duration::days(i64::from(retention_days));
+        let mut purged = 0;
+        for item in self.records.iter() {
+            let (key, value) = item?;
+            let mut record: Record = serde_json::from_slice(&value)?;
+            if record.question.is_some() && record.time < cutoff {
+                record.question = None;
+                self.records.insert(key, serde_json::to_vec(&record)?)?;
+                purged += 1;
+            }
+        }
+        let handled_cutoff = now - chrono::Duration::from_std(HANDLED_KEEP).unwrap_or_default();
+        for item in self.handled.iter() {
+            let (key, value) = item?;
+            if decode_time(&value).is_none_or(|t| t < handled_cutoff) {
+                self.handled.remove(key)?;
+            }
+        }
+        Ok(purged)
+    }
+
+    /// Whether this update was handled already (before a restart, say).
+    pub fn is_handled(&self, update_id: u32) -> Result<bool, StoreError> {
+        Ok(self.handled.contains_key(update_id.to_be_bytes())?)
+    }
+
+    /// Marks an update handled; false when it already was. Atomic (compare-and-swap), so of
+    /// two deliveries of one update only one can be marked.
+    pub fn mark_handled(&self, update_id: u32, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let time = now.timestamp_micros().to_be_bytes();
+        let previous = self
+            .handled
+            .compare_and_swap(update_id.to_be_bytes(), None as Option<&[u8]>, Some(&time[..]))?;
+        Ok(previous.is_ok())
+    }
+
+    /// The highest update id handled so far.
+    pub fn last_handled(&self) -> Result<Option<u32>, StoreError> {
+        Ok(self.handled.last()?.map(|(k, _)| u32::from_be_bytes(k.as_ref().try_into().unwrap_or([0; 4]))))
+    }
+
+    /// Writes everything to disk.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+fn decode_time(bytes: &[u8]) -> Option<DateTime<Utc>> {
+    let micros = i64::from_be_bytes(bytes.try_into().ok()?);
+    DateTime::from_timestamp_micros(micros)
+}
+
+pub fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Answer => "answer",
+        Kind::Fallback => "fallback",
+        Kind::Crisis => "crisis",
+    }
+}
+
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).with_context(|| format!("cannot create the data directory {}", dir.display()))
+}
+
+/// Reads the salt, or makes one (32 random bytes, readable by the owner only).
+fn read_or_make_salt(path: &Path) -> anyhow::Result<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(salt) if salt.len() == SALT_LEN => return Ok(salt),
+        Ok(salt) => anyhow::bail!(
+            "{} holds {} bytes, not {SALT_LEN}; restore it from a backup (a new salt would orphan every stored chat)",
+            path.display(),
+            salt.len()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+    let mut salt = vec![0u8; SALT_LEN];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut salt)
+        .map_err(|_| anyhow::anyhow!("the system's random source failed"))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(&salt)?;
+    file.sync_all()?;
+    Ok(salt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asked(question: &str, entry: &str) -> Event {
+        Event::Asked {
+            question: question.into(),
+            kind: Kind::Answer,
+            entry: Some(entry.into()),
+            score: Some(0.7),
+            area: Some("世田谷区".into()),
+        }
+    }
+
+    #[test]
+    fn chat_ids_are_keyed_hashes_and_the_salt_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let a = store.chat_key(42);
+        assert_eq!(a, store.chat_key(42));
+        assert_ne!(a, store.chat_key(43));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(SALT_FILE)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        drop(store);
+        // The same salt after a restart; another data dir, another salt.
+        assert_eq!(Store::open(dir.path()).unwrap().chat_key(42), a);
+        let other = tempfile::tempdir().unwrap();
+        assert_ne!(Store::open(other.path()).unwrap().chat_key(42), a);
+    }
+
+    #[test]
+    fn the_database_never_holds_the_chat_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let chat = store.chat_key(987_654_321);
+        store.save_state(&chat, &ChatState { area: Some("大垣市".into()), alternatives: vec![] }).unwrap();
+        store.apply(&chat, &[asked("質問", "ogaki/x")], Utc::now()).unwrap();
+        store.flush().unwrap();
+        let needle = b"987654321";
+        for tree in [&store.chats, &store.records] {
+            for item in tree.iter() {
+                let (k, v) = item.unwrap();
+                assert!(!k.windows(needle.len()).any(|w| w == needle));
+                assert!(!v.windows(needle.len()).any(|w| w == needle));
+            }
+        }
+    }
+
+    #[test]
+    fn feedback_attaches_to_the_question_it_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let chat = store.chat_key(1);
+        let now = Utc::now();
+        store.apply(&chat, &[asked("一", "a/one"), asked("二", "a/two")], now).unwrap();
+        store.apply(&chat, &[Event::Feedback { entry: "a/one".into(), helpful: false }], now).unwrap();
+        store.apply(&chat, &[Event::Feedback { entry: "a/menu".into(), helpful: true }], now).unwrap();
+        let records = store.records_of(&chat).unwrap();
+        assert_eq!(records.len(), 3);
+        assert_eq!(records[0].helpful, Some(false));
+        assert_eq!(records[1].helpful, None);
+        assert_eq!((records[2].kind.as_str(), records[2].helpful), ("feedback", Some(true)));
+    }
+
+    #[test]
+    fn old_text_is_purged_but_the_outcome_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let chat = store.chat_key(1);
+        let now = Utc::now();
+        store.apply(&chat, &[asked("古い質問", "a/old")], now - chrono::Duration::days(91)).unwrap();
+        store.apply(&chat, &[asked("新しい質問", "a/new")], now - chrono::Duration::days(89)).unwrap();
+        assert_eq!(store.purge_old_text(90, now).unwrap(), 1);
+        let records = store.records_of(&chat).unwrap();
+        assert_eq!(records[0].question, None);
+        assert_eq!(records[0].entry.as_deref(), Some("a/old"));
+        assert_eq!(records[1].question.as_deref(), Some("新しい質問"));
+    }
+
+    #[test]
+    fn forget_erases_the_chat_and_only_that_chat() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (one, two) = (store.chat_key(1), store.chat_key(2));
+        for chat in [&one, &two] {
+            store.save_state(chat, &ChatState { area: Some("西東京市".into()), alternatives: vec![] }).unwrap();
+            store.apply(chat, &[asked("q", "a/b")], Utc::now()).unwrap();
+        }
+        store.apply(&one, &[Event::Forget], Utc::now()).unwrap();
+        assert_eq!(store.state(&one).unwrap(), ChatState::default());
+        assert!(store.records_of(&one).unwrap().is_empty());
+        assert_eq!(store.records_of(&two).unwrap().len(), 1);
+        assert_eq!(store.state(&two).unwrap().area.as_deref(), Some("西東京市"));
+    }
+
+    #[test]
+    fn an_update_is_marked_once_even_across_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Utc::now();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            assert!(store.mark_handled(7, now).unwrap());
+            assert!(!store.mark_handled(7, now).unwrap());
+            assert!(store.mark_handled(9, now).unwrap());
+            store.flush().unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert!(store.is_handled(7).unwrap());
+        assert!(!store.is_handled(8).unwrap());
+        assert_eq!(store.last_handled().unwrap(), Some(9));
+        assert!(!store.mark_handled(9, now).unwrap());
+        // Old marks go, recent ones stay.
+        store.purge_old_text(90, now + chrono::Duration::days(4)).unwrap();
+        assert!(!store.is_handled(7).unwrap());
+    }
+
+    #[test]
+    fn a_wrong_salt_file_is_an_error_not_a_new_salt() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(SALT_FILE), b"short").unwrap();
+        let err = Store::open(dir.path()).err().unwrap();
+        assert!(format!("{err:#}").contains("5 bytes"), "{err:#}");
+    }
+}

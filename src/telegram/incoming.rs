@@ -1,0 +1,222 @@
+//! What a Telegram update means for the dialog: pure, so it is tested without a server.
+//!
+//! Private chats: every message counts; text is a question or a command, anything else
+//! (stickers, photos, voice, locations, files) is [`Input::NotText`]. Group chats: only
+//! commands (for this bot or for no bot in particular) and messages that mention the bot or
+//! reply to it; the rest is ignored, as residents in a group expect.
+
+use teloxide::types::{CallbackQueryId, MediaKind, Message, MessageKind, Update, UpdateKind};
+
+use crate::dialog::Input;
+
+/// Who the bot is (from `getMe`), to tell what is addressed to it.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub id: u64,
+    /// Without the `@`.
+    pub username: String,
+}
+
+/// An update the dialog should answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incoming {
+    pub chat_id: i64,
+    pub input: Input,
+    /// Set for button presses: every one gets `answerCallbackQuery`.
+    pub callback: Option<CallbackQueryId>,
+}
+
+/// The dialog input for an update, or `None` when it is not for the bot.
+pub fn incoming(update: &Update, me: &Identity) -> Option<Incoming> {
+    match &update.kind {
+        UpdateKind::Message(message) => message_input(message, me)
+            .map(|input| Incoming { chat_id: message.chat.id.0, input, callback: None }),
+        UpdateKind::CallbackQuery(query) => {
+            let chat_id = match &query.message {
+                Some(message) => message.chat().id.0,
+                // A button on an inline message: answer in the private chat with the presser.
+                None => i64::try_from(query.from.id.0).ok()?,
+            };
+            Some(Incoming {
+                chat_id,
+                input: Input::Button(query.data.clone().unwrap_or_default()),
+                callback: Some(query.id.clone()),
+            })
+        }
+        _ => None,
+    }
+}
+
+fn message_input(message: &Message, me: &Identity) -> Option<Input> {
+    let MessageKind::Common(common) = &message.kind else {
+        return None; // service messages: members joining, pins, …
+    };
+    if message.from.as_ref().is_some_and(|u| u.is_bot) {
+        return None;
+    }
+    let private = message.chat.is_private();
+    let replies_to_me = common
+        .reply_to_message
+        .as_ref()
+        .and_then(|m| m.from.as_ref())
+        .is_some_and(|u| u.id.0 == me.id);
+    match &common.media_kind {
+        MediaKind::Text(text) => {
+            let text = text.text.as_str();
+            if let Some(command) = parse_command(text, &me.username) {
+                return command;
+            }
+            if private {
+                return Some(Input::Text(text.to_string()));
+            }
+            let (stripped, mentioned) = strip_mention(text, &me.username);
+            (mentioned || replies_to_me).then(|| Input::Text(stripped))
+        }
+        MediaKind::Migration(_) => None,
+        _ => (private || replies_to_me).then_some(Input::NotText),
+    }
+}
+
+/// `/name[@bot] [arg]`: `Some(Some(command))` for this bot, `Some(None)` for another bot,
+/// `None` when the text is not a command at all.
+fn parse_command(text: &str, username: &str) -> Option<Option<Input>> {
+    let rest = text.trim_start().strip_prefix('/')?;
+    let (head, arg) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let (name, target) = head.split_once('@').unwrap_or((head, ""));
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return None;
+    }
+    if !target.is_empty() && !target.eq_ignore_ascii_case(username) {
+        return Some(None);
+    }
+    Some(Some(Input::Command { name: name.to_ascii_lowercase(), arg: arg.trim().to_string() }))
+}
+
+/// Removes every `@username` (any case) and says whether there was one.
+fn strip_mention(text: &str, username: &str) -> (String, bool) {
+    let mention = format!("@{}", username.to_ascii_lowercase());
+    let lower = text.to_ascii_lowercase(); // ASCII-only lowering keeps byte offsets
+    let mut out = String::with_capacity(text.len());
+    let mut found = false;
+    let mut last = 0;
+    for (at, _) in lower.match_indices(&mention) {
+        let end = at + mention.len();
+        // `@madoguchi_bot2` is another bot.
+        if lower[end..].chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        out.push_str(&text[last..at]);
+        last = end;
+        found = true;
+    }
+    out.push_str(&text[last..]);
+    (out.trim().to_string(), found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn me() -> Identity {
+        Identity { id: 4242, username: "madoguchi_bot".into() }
+    }
+
+    /// Parsed from text as the Bot API client does (teloxide's `Update` does not parse from a
+    /// `serde_json::Value`).
+    fn update(json: serde_json::Value) -> Update {
+        let update: Update = serde_json::from_str(&json.to_string()).expect("a valid update");
+        assert!(!matches!(update.kind, UpdateKind::Error(_)), "help: the test update does not parse: {json}");
+        update
+    }
+
+    fn message(chat: serde_json::Value, extra: serde_json::Value) -> Update {
+        let mut m = serde_json::json!({
+            "message_id": 5, "date": 1_700_000_000, "chat": chat,
+            "from": {"id": 77, "is_bot": false, "first_name": "住民"},
+        });
+        m.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        update(serde_json::json!({"update_id": 1, "message": m}))
+    }
+
+    fn private() -> serde_json::Value {
+        serde_json::json!({"id": 77, "type": "private", "first_name": "住民"})
+    }
+
+    fn group() -> serde_json::Value {
+        serde_json::json!({"id": -100, "type": "group", "title": "町内会"})
+    }
+
+    fn input(u: &Update) -> Option<Input> {
+        incoming(u, &me()).map(|i| i.input)
+    }
+
+    #[test]
+    fn private_text_and_commands() {
+        let u = message(private(), serde_json::json!({"text": "母のもの忘れが心配"}));
+        assert_eq!(input(&u), Some(Input::Text("母のもの忘れが心配".into())));
+        let u = message(private(), serde_json::json!({"text": "/start kosodate"}));
+        assert_eq!(input(&u), Some(Input::Command { name: "start".into(), arg: "kosodate".into() }));
+        let u = message(private(), serde_json::json!({"text": "/Help@Madoguchi_Bot"}));
+        assert_eq!(input(&u), Some(Input::Command { name: "help".into(), arg: String::new() }));
+    }
+
+    #[test]
+    fn stickers_and_locations_are_not_text() {
+        let sticker = serde_json::json!({"sticker": {
+            "file_id": "s", "file_unique_id": "u", "type": "regular", "width": 512, "height": 512,
+            "is_animated": false, "is_video": false}});
+        assert_eq!(input(&message(private(), sticker)), Some(Input::NotText));
+        let location = serde_json::json!({"location": {"latitude": 35.6, "longitude": 139.6}});
+        assert_eq!(input(&message(private(), location)), Some(Input::NotText));
+    }
+
+    #[test]
+    fn groups_only_hear_commands_and_mentions() {
+        let plain = message(group(), serde_json::json!({"text": "今日は暑いね"}));
+        assert_eq!(input(&plain), None);
+        let other_bot = message(group(), serde_json::json!({"text": "/help@other_bot"}));
+        assert_eq!(input(&other_bot), None);
+        let command = message(group(), serde_json::json!({"text": "/menu"}));
+        assert_eq!(input(&command), Some(Input::Command { name: "menu".into(), arg: String::new() }));
+        let mention = message(group(), serde_json::json!({"text": "@MADOGUCHI_BOT 介護の相談はどこ?"}));
+        assert_eq!(input(&mention), Some(Input::Text("介護の相談はどこ?".into())));
+        let similar = message(group(), serde_json::json!({"text": "@madoguchi_bot2 介護"}));
+        assert_eq!(input(&similar), None);
+        let sticker_in_group = message(group(), serde_json::json!({"sticker": {
+            "file_id": "s", "file_unique_id": "u", "type": "regular", "width": 1, "height": 1,
+            "is_animated": false, "is_video": false}}));
+        assert_eq!(input(&sticker_in_group), None);
+    }
+
+    #[test]
+    fn a_reply_to_the_bot_counts_in_a_group() {
+        let reply = message(group(), serde_json::json!({"text": "西東京市です", "reply_to_message": {
+            "message_id": 4, "date": 1_700_000_000, "chat": group(),
+            "from": {"id": 4242, "is_bot": true, "first_name": "まどぐち", "username": "madoguchi_bot"},
+            "text": "…"}}));
+        assert_eq!(input(&reply), Some(Input::Text("西東京市です".into())));
+    }
+
+    #[test]
+    fn button_presses_carry_their_callback_id() {
+        let u = update(serde_json::json!({"update_id": 3, "callback_query": {
+            "id": "cb-1", "chat_instance": "ci", "data": "fb+:setagaya/x",
+            "from": {"id": 77, "is_bot": false, "first_name": "住民"},
+            "message": {"message_id": 9, "date": 1_700_000_000, "chat": private(), "text": "カード"}}}));
+        let got = incoming(&u, &me()).unwrap();
+        assert_eq!(got.chat_id, 77);
+        assert_eq!(got.input, Input::Button("fb+:setagaya/x".into()));
+        assert_eq!(got.callback, Some(CallbackQueryId("cb-1".into())));
+    }
+
+    #[test]
+    fn messages_from_bots_and_service_messages_are_ignored() {
+        let from_bot = update(serde_json::json!({"update_id": 1, "message": {
+            "message_id": 5, "date": 1_700_000_000, "chat": private(),
+            "from": {"id": 9, "is_bot": true, "first_name": "bot"}, "text": "hi"}}));
+        assert_eq!(input(&from_bot), None);
+        let joined = message(group(), serde_json::json!({"new_chat_members": [
+            {"id": 78, "is_bot": false, "first_name": "新"}]}));
+        assert_eq!(input(&joined), None);
+    }
+}

@@ -1,0 +1,468 @@
+//! `madoguchi run`: the Telegram adapter. teloxide long polling in, [`crate::dialog`] in the
+//! middle, HTML messages with inline keyboards out. Nothing here decides what to say.
+//!
+//! ```text
+//! getUpdates ─► Polling (ours, so we keep its StopToken) ─► Dispatcher (one worker per chat)
+//!                                                              │
+//!   skip if handled before ◄── store ──► chat state ──► dialog::respond ──► records
+//!                                                              │
+//!             answerCallbackQuery, sendMessage (Throttle; retried with backoff) ◄┘
+//! ```
+//!
+//! - The token comes from `TELOXIDE_TOKEN` only, as a [`Token`] that never prints itself.
+//! - The Bot API URL: `TELOXIDE_API_URL`, else `[telegram] api_url`, else Telegram's. A loopback
+//!   URL is reached without any proxy.
+//! - Telegram's rate limits: teloxide's `Throttle` (which also honours 429 `retry_after`).
+//!   Network errors, 5xx and malformed answers: retried here with backoff; getUpdates is
+//!   retried by the polling loop with its own backoff.
+//! - One update's failure (even a panic) is logged and never stops the others.
+//! - SIGTERM or Ctrl-C: the polling listener's `StopToken` is stopped (not the dispatcher's
+//!   `ShutdownToken`, which can miss a stop that arrives between updates), the updates already
+//!   fetched are finished, Telegram is told the last offset, sled is flushed.
+//! - Every handled update id is kept in sled for three days, so an update Telegram delivers
+//!   again after a restart is not answered twice.
+
+mod incoming;
+mod outgoing;
+mod token;
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use chrono::Utc;
+use futures::FutureExt;
+use teloxide::adaptors::throttle::Limits;
+use teloxide::adaptors::Throttle;
+use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::payloads::SendMessageSetters;
+use teloxide::prelude::{dptree, Requester};
+use teloxide::requests::Request;
+use teloxide::types::{BotCommand, ChatId, LinkPreviewOptions, ParseMode, Update};
+use teloxide::update_listeners::Polling;
+use teloxide::{ApiError, Bot, RequestError};
+
+use crate::config::Config;
+use crate::dialog::{respond, Event};
+use crate::engine::Engine;
+use crate::reply::Reply;
+use crate::store::Store;
+
+pub use incoming::{incoming, Identity, Incoming};
+pub use outgoing::{keyboard, messages, Outgoing, MAX_CALLBACK_BYTES, MAX_MESSAGE_CHARS};
+pub use token::{Token, TokenError, TOKEN_VAR};
+
+/// The variable that overrides the Bot API URL.
+pub const API_URL_VAR: &str = "TELOXIDE_API_URL";
+const TELEGRAM_API_URL: &str = "https://api.telegram.org";
+/// How long a stop may take before the bot gives up waiting for unfinished sends.
+const STOP_GRACE: Duration = Duration::from_secs(8);
+
+/// How the adapter talks to the Bot API. [`Options::new`] gives the production settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub token: Token,
+    pub api_url: reqwest::Url,
+    /// Telegram's limits (teloxide's defaults: 1 message/s per chat, 30/s overall).
+    pub limits: Limits,
+    /// Long-polling timeout of getUpdates.
+    pub poll_timeout: Duration,
+    pub retry: Retry,
+    pub retention_days: u32,
+}
+
+/// Retries of a request that failed for a reason that may pass (network, 5xx, bad JSON).
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    pub attempts: u32,
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry { attempts: 5, first_delay: Duration::from_millis(500), max_delay: Duration::from_secs(8) }
+    }
+}
+
+impl Options {
+    pub fn new(token: Token, api_url: reqwest::Url, retention_days: u32) -> Options {
+        Options {
+            token,
+            api_url,
+            limits: Limits::default(),
+            poll_timeout: Duration::from_secs(10),
+            retry: Retry::default(),
+            retention_days,
+        }
+    }
+}
+
+/// The Bot API URL: `TELOXIDE_API_URL`, then `[telegram] api_url`, then Telegram's.
+pub fn api_url(config: &Config) -> anyhow::Result<reqwest::Url> {
+    let from_env = std::env::var(API_URL_VAR).ok().filter(|v| !v.trim().is_empty());
+    let (text, source) = match (from_env, &config.telegram.api_url) {
+        (Some(url), _) => (url, API_URL_VAR),
+        (None, Some(url)) => (url.clone(), "[telegram] api_url"),
+        (None, None) => (TELEGRAM_API_URL.to_string(), "the default"),
+    };
+    reqwest::Url::parse(text.trim().trim_end_matches('/'))
+        .with_context(|| format!("{source} is not a valid URL: {text}"))
+}
+
+/// `madoguchi run`: checks the token, opens the engine and the store, serves until SIGTERM or
+/// Ctrl-C.
+pub fn run(config: &Config, data_dir: Option<PathBuf>, today: chrono::NaiveDate) -> anyhow::Result<()> {
+    init_logging();
+    // Fail fast, before the dictionary is loaded.
+    let token = Token::from_env()?;
+    let api_url = api_url(config)?;
+    let data_dir = data_dir.unwrap_or_else(|| config.effective_data_dir());
+    let store = Arc::new(Store::open(&data_dir)?);
+    let engine = Arc::new(crate::app::open(config, today)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let options = Options::new(token, api_url, config.records.retention_days);
+    tracing::info!(data_dir = %data_dir.display(), api = %options.api_url, "starting");
+    let result = runtime.block_on(serve(engine, store.clone(), options, shutdown_signal()));
+    store.flush().context("flushing the database")?;
+    // Do not wait for blocked tasks (a send still retrying) beyond the grace period.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("Ctrl-C: stopping"),
+        _ = term => tracing::info!("SIGTERM: stopping"),
+    }
+}
+
+/// The Bot API client for these options (no proxy for a loopback server).
+pub fn bot(options: &Options) -> anyhow::Result<Bot> {
+    let mut client = teloxide::net::default_reqwest_settings();
+    if is_loopback(&options.api_url) {
+        client = client.no_proxy();
+    }
+    let client = client.build().context("building the HTTP client")?;
+    Ok(Bot::with_client(options.token.expose(), client).set_api_url(options.api_url.clone()))
+}
+
+/// Whether the URL names this machine (`127.0.0.1`, `[::1]`, `localhost`).
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Serves until `shutdown` resolves. The engine and store are shared with the caller (tests
+/// and the bench inspect the store afterwards).
+pub async fn serve(
+    engine: Arc<Engine>,
+    store: Arc<Store>,
+    options: Options,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let bot = bot(&options)?;
+    let me = identify(&bot, &options).await?;
+    tracing::info!(username = %me.username, "connected to the Bot API");
+    register_commands(&bot, &engine, &options.retry).await;
+
+    let bot = Throttle::new_spawn(bot, options.limits);
+    let mut polling = Polling::builder(bot.clone())
+        .timeout(options.poll_timeout)
+        .backoff_strategy(|errors| Duration::from_millis(500u64 << errors.min(6)).min(Duration::from_secs(30)))
+        .delete_webhook()
+        .await
+        .build();
+    let stop = teloxide::update_listeners::UpdateListener::stop_token(&mut polling);
+
+    let shared = Arc::new(Shared { engine, store: store.clone(), me, retry: options.retry });
+    let handler = dptree::entry()
+        .branch(Update::filter_message().endpoint(on_update))
+        .branch(Update::filter_callback_query().endpoint(on_update));
+    let mut dispatcher = Dispatcher::builder(bot, handler)
+        .dependencies(dptree::deps![shared])
+        .default_handler(|_| async {})
+        .build();
+
+    let purge = tokio::spawn(purge_loop(store.clone(), options.retention_days));
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let stopper = tokio::spawn(async move {
+        shutdown.await;
+        stop.stop();
+        let _ = stopping_tx.send(());
+    });
+
+    let listener_errors = LoggingErrorHandler::with_custom_text("getUpdates failed (retrying)");
+    let dispatch = dispatcher.try_dispatch_with_listener(polling, listener_errors);
+    tokio::pin!(dispatch);
+    let result = tokio::select! {
+        result = &mut dispatch => result,
+        Ok(()) = stopping_rx => match tokio::time::timeout(STOP_GRACE, &mut dispatch).await {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::warn!("updates still being sent after {STOP_GRACE:?}; stopping anyway");
+                Ok(())
+            }
+        },
+    };
+    stopper.abort();
+    purge.abort();
+    store.flush().context("flushing the database")?;
+    tracing::info!("stopped");
+    result.context("the Bot API refused to start polling")
+}
+
+/// `getMe`: proves the token. A rejected token fails at once; an unreachable server is tried
+/// a few times first.
+async fn identify(bot: &Bot, options: &Options) -> anyhow::Result<Identity> {
+    let retry = Retry { attempts: 4, ..options.retry };
+    match with_retry("getMe", &retry, || bot.get_me().send()).await {
+        Ok(me) => Ok(Identity { id: me.id.0, username: me.username().to_string() }),
+        Err(RequestError::Api(ApiError::InvalidToken)) => {
+            bail!("the Bot API at {} rejected {TOKEN_VAR} (Unauthorized): check the token BotFather gave", options.api_url)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot reach the Bot API at {}", options.api_url)),
+    }
+}
+
+/// `setMyCommands` with the descriptions from `dialogs/texts.toml`. A failure is logged: the
+/// commands still work, Telegram only shows no list.
+async fn register_commands(bot: &Bot, engine: &Engine, retry: &Retry) {
+    let commands: Vec<BotCommand> = engine
+        .dialogs()
+        .texts
+        .commands
+        .list()
+        .iter()
+        .map(|(name, description)| BotCommand::new(*name, *description))
+        .collect();
+    if let Err(e) = with_retry("setMyCommands", retry, || bot.set_my_commands(commands.clone()).send()).await {
+        tracing::warn!("setMyCommands failed: {e}");
+    }
+}
+
+async fn purge_loop(store: Arc<Store>, retention_days: u32) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match store.purge_old_text(retention_days, Utc::now()) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("purged the text of {n} question(s) older than {retention_days} days"),
+            Err(e) => tracing::error!("purging old records failed: {e}"),
+        }
+    }
+}
+
+struct Shared {
+    engine: Arc<Engine>,
+    store: Arc<Store>,
+    me: Identity,
+    retry: Retry,
+}
+
+type Api = Throttle<Bot>;
+
+/// One update, start to end. Never returns an error: whatever goes wrong is logged here, so
+/// the dispatcher's worker for this chat goes on with the next update.
+async fn on_update(update: Update, bot: Api, shared: Arc<Shared>) -> Result<(), std::convert::Infallible> {
+    let id = update.id.0;
+    match shared.store.is_handled(id) {
+        Ok(true) => {
+            tracing::info!(update = id, "already handled before a restart; skipped");
+            return Ok(());
+        }
+        Ok(false) => {}
+        Err(e) => tracing::error!(update = id, "cannot read the handled updates: {e}"),
+    }
+    match AssertUnwindSafe(handle(&update, &bot, &shared)).catch_unwind().await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(update = id, "{e:#}"),
+        Err(_) => tracing::error!(update = id, "the handler panicked"),
+    }
+    if let Err(e) = shared.store.mark_handled(id, Utc::now()) {
+        tracing::error!(update = id, "cannot mark the update handled: {e}");
+    }
+    Ok(())
+}
+
+async fn handle(update: &Update, bot: &Api, shared: &Shared) -> anyhow::Result<()> {
+    let Some(incoming) = incoming(update, &shared.me) else {
+        return Ok(());
+    };
+    if let Some(callback) = &incoming.callback {
+        // First, so the button stops spinning whatever happens next.
+        with_retry("answerCallbackQuery", &shared.retry, || bot.answer_callback_query(callback.clone()).send())
+            .await
+            .context("answerCallbackQuery")?;
+    }
+    let (store, engine) = (&shared.store, &shared.engine);
+    let chat = store.chat_key(incoming.chat_id);
+    let state = store.state(&chat).unwrap_or_else(|e| {
+        tracing::error!(?chat, "cannot read the chat state, starting afresh: {e}");
+        Default::default()
+    });
+    let input = incoming.input.clone();
+    let (next, replies, events) = std::panic::catch_unwind(AssertUnwindSafe(|| respond(&state, input, engine)))
+        .unwrap_or_else(|_| {
+            tracing::error!(?chat, "the dialog panicked on {:?}", incoming.input);
+            (state.clone(), vec![Reply::text(&engine.dialogs().texts.internal_error)], Vec::new())
+        });
+    if let Err(e) = store.apply(&chat, &events, Utc::now()) {
+        tracing::error!(?chat, "cannot store the records: {e}");
+    }
+    if !events.contains(&Event::Forget) {
+        if let Err(e) = store.save_state(&chat, &next) {
+            tracing::error!(?chat, "cannot store the chat state: {e}");
+        }
+    }
+    let chat_id = ChatId(incoming.chat_id);
+    for reply in &replies {
+        for message in messages(reply, engine.dialogs()) {
+            let send = || {
+                let mut request = bot
+                    .send_message(chat_id, message.html.clone())
+                    .parse_mode(ParseMode::Html)
+                    .link_preview_options(no_preview());
+                if let Some(keyboard) = &message.keyboard {
+                    request = request.reply_markup(keyboard.clone());
+                }
+                request.send()
+            };
+            with_retry("sendMessage", &shared.retry, send).await.context("sendMessage")?;
+        }
+    }
+    Ok(())
+}
+
+fn no_preview() -> LinkPreviewOptions {
+    LinkPreviewOptions { is_disabled: true, url: None, prefer_small_media: false, prefer_large_media: false, show_above_text: false }
+}
+
+/// Whether a failed request is worth repeating: network trouble, an answer that was not the
+/// Bot API's JSON, 429, and errors the Bot API does not name (5xx answers land there; known
+/// 4xx errors such as a blocked bot or bad markup do not).
+fn retryable(error: &RequestError) -> bool {
+    match error {
+        RequestError::Network(_) | RequestError::InvalidJson { .. } | RequestError::Io(_) => true,
+        RequestError::RetryAfter(_) => true,
+        RequestError::Api(ApiError::Unknown(_)) => true,
+        RequestError::Api(_) | RequestError::MigrateToChatId(_) => false,
+    }
+}
+
+async fn with_retry<T, F, Fut>(what: &str, retry: &Retry, mut request: F) -> Result<T, RequestError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, RequestError>>,
+{
+    let mut delay = retry.first_delay;
+    let mut attempt = 1;
+    loop {
+        match request().await {
+            Ok(value) => return Ok(value),
+            Err(e) if attempt < retry.attempts && retryable(&e) => {
+                let wait = match &e {
+                    RequestError::RetryAfter(seconds) => seconds.duration(),
+                    _ => delay,
+                };
+                tracing::warn!("{what} failed (attempt {attempt} of {}), retrying in {wait:?}: {e}", retry.attempts);
+                tokio::time::sleep(wait).await;
+                delay = (delay * 2).min(retry.max_delay);
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn which_errors_are_retried() {
+        assert!(retryable(&RequestError::Api(ApiError::Unknown("Bad Gateway".into()))));
+        assert!(!retryable(&RequestError::Api(ApiError::BotBlocked)));
+        assert!(!retryable(&RequestError::Api(ApiError::InvalidToken)));
+        let bad_json = serde_json::from_str::<u8>("<html>").unwrap_err();
+        assert!(retryable(&RequestError::InvalidJson { source: Arc::new(bad_json), raw: "<html>".into() }));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_back_off_and_stop() {
+        let retry = Retry { attempts: 3, first_delay: Duration::from_millis(100), max_delay: Duration::from_secs(1) };
+        let mut calls = 0;
+        let start = tokio::time::Instant::now();
+        let result: Result<(), _> = with_retry("test", &retry, || {
+            calls += 1;
+            async { Err(RequestError::Api(ApiError::Unknown("Internal Server Error".into()))) }
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(calls, 3);
+        assert_eq!(start.elapsed(), Duration::from_millis(300)); // 100 + 200
+        let mut calls = 0;
+        let result: Result<(), _> = with_retry("test", &retry, || {
+            calls += 1;
+            async { Err(RequestError::Api(ApiError::BotBlocked)) }
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(calls, 1, "a known 4xx is not retried");
+    }
+
+    #[test]
+    fn loopback_urls_are_recognised() {
+        for (url, expected) in [
+            ("http://127.0.0.1:8081", true),
+            ("http://[::1]:8081", true),
+            ("http://localhost", true),
+            ("https://api.telegram.org", false),
+            ("http://10.0.0.2", false),
+        ] {
+            assert_eq!(is_loopback(&reqwest::Url::parse(url).unwrap()), expected, "{url}");
+        }
+    }
+
+    #[test]
+    fn the_api_url_comes_from_config_when_the_environment_says_nothing() {
+        // (The environment variable is not set in tests; the binary tests cover it.)
+        if std::env::var_os(API_URL_VAR).is_some() {
+            return;
+        }
+        let mut config = Config::default();
+        assert_eq!(api_url(&config).unwrap().as_str(), "https://api.telegram.org/");
+        config.telegram.api_url = Some("http://127.0.0.1:8081/".into());
+        assert_eq!(api_url(&config).unwrap().as_str(), "http://127.0.0.1:8081/");
+        config.telegram.api_url = Some("not a url".into());
+        assert!(api_url(&config).is_err());
+    }
+}
