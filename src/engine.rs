@@ -93,6 +93,7 @@ pub struct Engine {
     crisis: crate::dialogs::Crisis,
     /// (entry, normalized title or alias), for spotting a service named in a message.
     names: Vec<(usize, String)>,
+    name_matcher: aho_corasick::AhoCorasick,
     search: SearchIndex,
     bridges: Vec<Vec<Vec<String>>>,
     settings: EngineConfig,
@@ -142,7 +143,7 @@ impl Engine {
             }
         }
         let variants = &knowledge.wording.variants;
-        let names = knowledge
+        let names: Vec<(usize, String)> = knowledge
             .entries
             .iter()
             .enumerate()
@@ -150,7 +151,9 @@ impl Engine {
             .map(|(i, n)| (i, normalize(n, variants).chars().filter(|c| !c.is_whitespace()).collect::<String>()))
             .filter(|(_, n)| n.chars().count() >= 2)
             .collect();
-        Ok(Engine { analyzer, knowledge, dialogs, crisis, names, search, bridges, settings })
+        let name_matcher = aho_corasick::AhoCorasick::new(names.iter().map(|(_, n): &(usize, String)| n))
+            .map_err(|e| tantivy::TantivyError::InternalError(format!("service names: {e}")))?;
+        Ok(Engine { analyzer, knowledge, dialogs, crisis, names, name_matcher, search, bridges, settings })
     }
 
     pub fn knowledge(&self) -> &Knowledge {
@@ -310,18 +313,20 @@ impl Engine {
     fn named_entries(&self, normalized: &str, area: Option<&str>) -> Vec<usize> {
         let squashed: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
         let found: Vec<(usize, &str)> = self
-            .names
-            .iter()
-            .filter(|(entry, name)| {
-                area.is_none_or(|a| self.knowledge.entries[*entry].municipality == a) && squashed.contains(name.as_str())
+            .name_matcher
+            .find_overlapping_iter(&squashed)
+            .map(|m| {
+                let (entry, name) = &self.names[m.pattern().as_usize()];
+                (*entry, name.as_str())
             })
-            .map(|(entry, name)| (*entry, name.as_str()))
+            .filter(|(entry, _)| area.is_none_or(|a| self.knowledge.entries[*entry].municipality == a))
             .collect();
         let mut entries: Vec<usize> = found
             .iter()
             .filter(|(_, name)| !found.iter().any(|(_, other)| other.len() > name.len() && other.contains(name)))
             .map(|(entry, _)| *entry)
             .collect();
+        entries.sort_unstable();
         entries.dedup();
         entries
     }

@@ -1,12 +1,13 @@
 //! `index/places.toml`: the municipalities, the names residents call them by, the districts
 //! and towns in them, and each one's general consultation window.
 //!
-//! [`Places::find_area`] reads the area from a message: the longest name wins, so 西東京市 is
-//! never mistaken for 東京. The names it found are returned with their byte spans, so the engine
+//! [`Places::find_area`] reads the area from a message in one pass over it (Aho-Corasick,
+//! leftmost-longest): the longest name wins, so 西東京市 is never mistaken for 東京. The names it found are returned with their byte spans, so the engine
 //! can keep them from counting as search terms.
 
 use std::path::Path;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Deserialize;
 
 use super::problem::{from_toml_error, Problem};
@@ -35,6 +36,8 @@ pub struct Places {
     /// (normalized name, municipality index, is a district rather than the municipality itself),
     /// longest name first.
     names: Vec<(String, usize, bool)>,
+    /// Finds all of `names` in one pass, leftmost-longest, never overlapping.
+    matcher: Option<AhoCorasick>,
 }
 
 /// A place name found in a message.
@@ -94,7 +97,11 @@ impl Places {
         }
         names.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         names.dedup_by(|a, b| a.0 == b.0);
-        (Places { municipalities: raw.municipality, names }, problems)
+        let matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(names.iter().map(|(n, _, _)| n))
+            .ok();
+        (Places { municipalities: raw.municipality, names, matcher }, problems)
     }
 
     pub fn names(&self) -> Vec<String> {
@@ -107,25 +114,19 @@ impl Places {
 
     /// Every place name in `normalized`, longest match first, without overlaps, in text order.
     pub fn mentions(&self, normalized: &str) -> Vec<PlaceMention> {
-        let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
-        let mut found = Vec::new();
-        for (name, index, is_district) in &self.names {
-            for (start, _) in normalized.match_indices(name.as_str()) {
-                let span = start..start + name.len();
-                if taken.iter().any(|t| t.start < span.end && span.start < t.end) {
-                    continue;
-                }
-                taken.push(span.clone());
-                found.push(PlaceMention {
+        let Some(matcher) = &self.matcher else { return Vec::new() };
+        matcher
+            .find_iter(normalized)
+            .map(|m| {
+                let (name, index, is_district) = &self.names[m.pattern().as_usize()];
+                PlaceMention {
                     municipality: self.municipalities[*index].name.clone(),
                     name: name.clone(),
-                    span,
+                    span: m.range(),
                     is_district: *is_district,
-                });
-            }
-        }
-        found.sort_by_key(|m| m.span.start);
-        found
+                }
+            })
+            .collect()
     }
 
     /// The municipality a message is about: the first one it names.
