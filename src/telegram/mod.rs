@@ -6,14 +6,15 @@
 //!                                                              │
 //!   skip if handled before ◄── store ──► chat state ──► dialog::respond ──► records
 //!                                                              │
-//!             answerCallbackQuery, sendMessage (Throttle; retried with backoff) ◄┘
+//!   answerCallbackQuery, sendMessage (rate-limited per chat and overall; retried) ◄┘
 //! ```
 //!
 //! - The token comes from `TELOXIDE_TOKEN` only, as a [`Token`] that never prints itself.
 //! - The Bot API URL: `TELOXIDE_API_URL`, else `[telegram] api_url`, else Telegram's. A loopback
 //!   URL is reached without any proxy.
-//! - Telegram's rate limits: teloxide's `Throttle` (which also honours 429 `retry_after`).
-//!   Network errors, 5xx and malformed answers: retried here with backoff; getUpdates is
+//! - Telegram's rate limits: [`limits::RateLimiter`] with teloxide's limits (not `Throttle`,
+//!   whose 250 ms ticks delay every message; see there). 429 `retry_after` is honoured;
+//!   network errors, 5xx and malformed answers are retried here with backoff; getUpdates is
 //!   retried by the polling loop with its own backoff.
 //! - One update's failure (even a panic) is logged and never stops the others.
 //! - SIGTERM or Ctrl-C: the polling listener's `StopToken` is stopped (not the dispatcher's
@@ -23,6 +24,7 @@
 //!   again after a restart is not answered twice.
 
 mod incoming;
+mod limits;
 mod outgoing;
 mod token;
 
@@ -36,7 +38,6 @@ use anyhow::{bail, Context};
 use chrono::Utc;
 use futures::FutureExt;
 use teloxide::adaptors::throttle::Limits;
-use teloxide::adaptors::Throttle;
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::payloads::SendMessageSetters;
@@ -53,6 +54,7 @@ use crate::reply::Reply;
 use crate::store::Store;
 
 pub use incoming::{incoming, Identity, Incoming};
+pub use limits::RateLimiter;
 pub use outgoing::{keyboard, messages, Outgoing, MAX_CALLBACK_BYTES, MAX_MESSAGE_CHARS};
 pub use token::{Token, TokenError, TOKEN_VAR};
 
@@ -194,7 +196,6 @@ pub async fn serve(
     tracing::info!(username = %me.username, "connected to the Bot API");
     register_commands(&bot, &engine, &options.retry).await;
 
-    let bot = Throttle::new_spawn(bot, options.limits);
     let mut polling = Polling::builder(bot.clone())
         .timeout(options.poll_timeout)
         .backoff_strategy(|errors| Duration::from_millis(500u64 << errors.min(6)).min(Duration::from_secs(30)))
@@ -203,7 +204,8 @@ pub async fn serve(
         .build();
     let stop = teloxide::update_listeners::UpdateListener::stop_token(&mut polling);
 
-    let shared = Arc::new(Shared { engine, store: store.clone(), me, retry: options.retry });
+    let limiter = RateLimiter::new(options.limits);
+    let shared = Arc::new(Shared { engine, store: store.clone(), me, retry: options.retry, limiter });
     let handler = dptree::entry()
         .branch(Update::filter_message().endpoint(on_update))
         .branch(Update::filter_callback_query().endpoint(on_update));
@@ -286,9 +288,10 @@ struct Shared {
     store: Arc<Store>,
     me: Identity,
     retry: Retry,
+    limiter: RateLimiter,
 }
 
-type Api = Throttle<Bot>;
+type Api = Bot;
 
 /// One update, start to end. Never returns an error: whatever goes wrong is logged here, so
 /// the dispatcher's worker for this chat goes on with the next update.
@@ -356,6 +359,7 @@ async fn handle(update: &Update, bot: &Api, shared: &Shared) -> anyhow::Result<(
                 }
                 request.send()
             };
+            shared.limiter.acquire(incoming.chat_id).await;
             with_retry("sendMessage", &shared.retry, send).await.context("sendMessage")?;
         }
     }
