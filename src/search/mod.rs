@@ -6,15 +6,19 @@
 //! dictionary splits differently (にんちしょう). Queries are built in code from analyzed terms,
 //! never through tantivy's query parser, so `"`, `:`, `(` or `AND` in a message are just text.
 //!
-//! Per term we take the best field (a disjunction-max with a small tie-breaker), so an entry
+//! Per term we take the best field ([`best_field`], a disjunction-max with a small tie-breaker), so an entry
 //! that repeats a word in every field does not beat one whose name *is* that word.
+
+mod best_field;
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+
+use best_field::BestFieldQuery;
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STRING,
 };
@@ -69,6 +73,9 @@ pub struct SearchIndex {
     ords: Vec<Column<u64>>,
     /// Per entry, every term it was indexed with: to tell which words of a question it explains.
     entry_terms: Vec<HashSet<String>>,
+    /// Per text field (in `text_fields` order), every term it holds; and the kana field's.
+    vocabulary: Vec<HashSet<String>>,
+    kana_vocabulary: HashSet<String>,
 }
 
 impl SearchIndex {
@@ -99,6 +106,8 @@ impl SearchIndex {
 
         let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
         let mut entry_terms = Vec::with_capacity(entries.len());
+        let mut vocabulary: Vec<HashSet<String>> = vec![HashSet::new(); text_fields.len()];
+        let mut kana_vocabulary = HashSet::new();
         for (i, entry) in entries.iter().enumerate() {
             let mut doc = TantivyDocument::default();
             let mut terms = HashSet::new();
@@ -110,8 +119,10 @@ impl SearchIndex {
                 if f < KANA_SOURCE_FIELDS {
                     kana_bigrams.extend(kana_tokens(&analysis).tokens);
                 }
+                vocabulary[f].extend(analysis.terms.iter().map(|t| t.text.clone()));
                 terms.extend(analysis.terms.into_iter().map(|t| t.text));
             }
+            kana_vocabulary.extend(kana_bigrams.iter().map(|t| t.text.clone()));
             doc.add_pre_tokenized_text(kana, PreTokenizedString { text: String::new(), tokens: kana_bigrams });
             doc.add_text(municipality, &entry.municipality);
             doc.add_u64(ord, i as u64);
@@ -126,7 +137,7 @@ impl SearchIndex {
             .iter()
             .map(|segment| segment.fast_fields().u64("ord"))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        Ok(SearchIndex { reader, text_fields, kana, municipality, ords, entry_terms })
+        Ok(SearchIndex { reader, text_fields, kana, municipality, ords, entry_terms, vocabulary, kana_vocabulary })
     }
 
     /// The best `limit` entries for `query`, best first. Empty when nothing matches.
@@ -156,14 +167,20 @@ impl SearchIndex {
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for term in &query.terms {
             let fields = if term.names_only { &self.text_fields[..2] } else { &self.text_fields[..] };
+            // A term absent from a field can score nothing there: skip building its weight.
             let per_field: Vec<Box<dyn Query>> = fields
                 .iter()
-                .map(|(field, weight)| boosted(Term::from_field_text(*field, &term.text), *weight))
+                .zip(&self.vocabulary)
+                .filter(|(_, vocabulary)| vocabulary.contains(&term.text))
+                .map(|((field, weight), _)| boosted(Term::from_field_text(*field, &term.text), *weight))
                 .collect();
-            let best_field = DisjunctionMaxQuery::with_tie_breaker(per_field, TIE_BREAKER);
+            if per_field.is_empty() {
+                continue;
+            }
+            let best_field = BestFieldQuery::new(per_field, TIE_BREAKER);
             should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(best_field), term.weight))));
         }
-        for bigram in &query.kana_bigrams {
+        for bigram in query.kana_bigrams.iter().filter(|b| self.kana_vocabulary.contains(*b)) {
             should.push((Occur::Should, boosted(Term::from_field_text(self.kana, bigram), KANA_WEIGHT)));
         }
         if should.is_empty() {
