@@ -70,7 +70,7 @@ fn message_input(message: &Message, me: &Identity) -> Option<Input> {
                 return Some(Input::Text(text.to_string()));
             }
             let (stripped, mentioned) = strip_mention(text, &me.username);
-            (mentioned || replies_to_me).then(|| Input::Text(stripped))
+            (mentioned || replies_to_me).then_some(Input::Text(stripped))
         }
         MediaKind::Migration(_) => None,
         _ => (private || replies_to_me).then_some(Input::NotText),

@@ -84,7 +84,7 @@ impl Windows {
         sent.push_back(now);
         self.overall.push_back(now);
         self.admitted += 1;
-        if self.admitted % 4096 == 0 {
+        if self.admitted.is_multiple_of(4096) {
             // Forget chats that have been quiet for a minute.
             self.chats.retain(|_, sent| sent.back().is_some_and(|t| now.duration_since(*t) < MINUTE));
         }
