@@ -17,6 +17,7 @@
 
 mod tantivy_adapter;
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::ops::Range;
 
@@ -138,9 +139,18 @@ impl Analyzer {
         });
         if let Ok(mut tokens) = segmented {
             for token in tokens.iter_mut() {
-                let surface = token.surface.to_string();
                 let span = token.byte_start..token.byte_end;
-                let morpheme = Morpheme::new(&surface, &token.details());
+                let owned_surface;
+                let surface = match normalized.get(span.clone()) {
+                    Some(surface) => surface,
+                    None => {
+                        owned_surface = token.surface.to_string();
+                        &owned_surface
+                    }
+                };
+                let details = token.details();
+                let morpheme = Morpheme::new(surface, &details);
+                let is_stopword = self.rules.stopwords.contains(morpheme.base.as_ref());
                 if morpheme.is_symbol() {
                     // A symbol or space breaks the reading, so bigrams never straddle it.
                     readings.push(std::mem::take(&mut reading));
@@ -148,24 +158,20 @@ impl Analyzer {
                     reading.push_str(&morpheme.reading);
                 }
                 // Stopwords end a compound: ヘルパーさん → ヘルパ, 配食サービス → 配食.
-                if morpheme.joins_compound() && !self.rules.stopwords.contains(&fold_long_vowels(&morpheme.base)) {
-                    run.push((surface.clone(), span.clone()));
+                if morpheme.joins_compound() && !is_stopword {
+                    run.push((surface.to_string(), span.clone()));
                 } else {
                     close_run(&mut run, &mut terms);
                 }
-                if !morpheme.is_symbol() && is_kana_word(&surface) {
+                if !morpheme.is_symbol() && is_kana_word(surface) {
                     kana_run.push_str(&morpheme.reading);
-                    run_has_content |= morpheme.is_content()
-                        && !self.rules.stopwords.contains(&fold_long_vowels(&morpheme.base));
+                    run_has_content |= morpheme.is_content() && !is_stopword;
                 } else {
                     close_kana_run(&mut kana_run, &mut run_has_content, &mut kana_runs);
                 }
-                if morpheme.is_content() {
-                    let text = fold_long_vowels(&morpheme.base);
-                    // Punctuation the dictionary files as a noun (?, ・) is no word.
-                    if text.chars().any(char::is_alphanumeric) && !self.rules.stopwords.contains(&text) {
-                        terms.push(Term { text, span });
-                    }
+                // Punctuation the dictionary files as a noun (?, ・) is no word.
+                if morpheme.is_content() && !is_stopword && morpheme.base.chars().any(char::is_alphanumeric) {
+                    terms.push(Term { text: morpheme.base.into_owned(), span });
                 }
             }
         }
@@ -185,21 +191,25 @@ impl Analyzer {
 
 /// The morphological facts we use about one token, read from IPADIC's feature columns:
 /// `品詞,細分類1,細分類2,細分類3,活用型,活用形,原形,読み,発音`.
-struct Morpheme {
-    pos: String,
-    sub1: String,
-    base: String,
-    reading: String,
+struct Morpheme<'a> {
+    pos: &'a str,
+    sub1: &'a str,
+    /// The base form, long vowels folded (the term text).
+    base: Cow<'a, str>,
+    /// The katakana reading, long vowels folded.
+    reading: Cow<'a, str>,
 }
 
-impl Morpheme {
-    fn new(surface: &str, details: &[&str]) -> Morpheme {
+impl<'a> Morpheme<'a> {
+    fn new(surface: &'a str, details: &[&'a str]) -> Morpheme<'a> {
         let field = |i: usize| details.get(i).copied().filter(|s| *s != "*");
-        let pos = field(0).unwrap_or("UNK").to_string();
-        let base = field(6).unwrap_or(surface).to_string();
+        let base = fold_cow(Cow::Borrowed(field(6).unwrap_or(surface)));
         // Unknown words have no reading; a kana surface is its own reading.
-        let reading = field(7).map(str::to_string).unwrap_or_else(|| to_katakana(surface));
-        Morpheme { pos, sub1: field(1).unwrap_or("").to_string(), base, reading: fold_long_vowels(&reading) }
+        let reading = match field(7) {
+            Some(reading) => fold_cow(Cow::Borrowed(reading)),
+            None => fold_cow(Cow::Owned(to_katakana(surface))),
+        };
+        Morpheme { pos: field(0).unwrap_or("UNK"), sub1: field(1).unwrap_or(""), base, reading }
     }
 
     fn is_symbol(&self) -> bool {
@@ -207,16 +217,16 @@ impl Morpheme {
     }
 
     fn joins_compound(&self) -> bool {
-        match self.pos.as_str() {
-            "名詞" => !matches!(self.sub1.as_str(), "非自立" | "代名詞" | "数" | "副詞可能"),
+        match self.pos {
+            "名詞" => !matches!(self.sub1, "非自立" | "代名詞" | "数" | "副詞可能"),
             "接頭詞" => true,
             _ => false,
         }
     }
 
     fn is_content(&self) -> bool {
-        match self.pos.as_str() {
-            "名詞" => !matches!(self.sub1.as_str(), "非自立" | "代名詞" | "数" | "接尾" | "副詞可能"),
+        match self.pos {
+            "名詞" => !matches!(self.sub1, "非自立" | "代名詞" | "数" | "接尾" | "副詞可能"),
             "動詞" | "形容詞" => self.sub1 == "自立",
             // Unknown to the dictionary: often exactly the word that matters (あんすこ).
             "UNK" => !self.base.chars().all(|c| c.is_ascii_punctuation() || c.is_whitespace()),
@@ -253,7 +263,20 @@ pub fn to_katakana(text: &str) -> String {
 
 /// Drops long-vowel marks and wave dashes, so ヘルパー and ヘルパ meet.
 pub fn fold_long_vowels(text: &str) -> String {
-    text.chars().filter(|c| !matches!(c, 'ー' | '〜' | '~' | '～')).collect()
+    fold_cow(Cow::Borrowed(text)).into_owned()
+}
+
+fn is_long_vowel_mark(c: char) -> bool {
+    matches!(c, 'ー' | '〜' | '~' | '～')
+}
+
+/// [`fold_long_vowels`] that allocates only when there is something to fold.
+fn fold_cow(text: Cow<'_, str>) -> Cow<'_, str> {
+    if text.chars().any(is_long_vowel_mark) {
+        Cow::Owned(text.chars().filter(|c| !is_long_vowel_mark(*c)).collect())
+    } else {
+        text
+    }
 }
 
 /// Written in kana only (ひらがな, カタカナ, ー).
@@ -266,19 +289,16 @@ fn is_katakana(c: char) -> bool {
 }
 
 fn kana_bigrams(readings: &[String]) -> Vec<String> {
-    let mut seen = HashSet::new();
+    let mut seen: HashSet<(char, char)> = HashSet::new();
     let mut out = Vec::new();
     for reading in readings {
-        let chars: Vec<char> = reading.chars().collect();
-        for pair in chars.windows(2) {
+        let mut chars = reading.chars().peekable();
+        while let (Some(a), Some(&b)) = (chars.next(), chars.peek()) {
             if out.len() >= MAX_TERMS * 2 {
                 return out;
             }
-            if pair.iter().all(|c| is_katakana(*c)) {
-                let bigram: String = pair.iter().collect();
-                if seen.insert(bigram.clone()) {
-                    out.push(bigram);
-                }
+            if is_katakana(a) && is_katakana(b) && seen.insert((a, b)) {
+                out.push([a, b].iter().collect());
             }
         }
     }
