@@ -76,7 +76,7 @@ fn out_of_scope_is_honest_and_never_a_dead_end() {
 #[test]
 fn crisis_replies_lead_with_emergency_contacts() {
     let engine = common::engine();
-    for question in ["もう死にたい", "夫に殴られている", "父が倒れて息をしていない", "隣の子が毎晩叩かれて泣き叫んでいる"] {
+    for question in ["もう死にたい", "夫に殴られている", "父が倒れて息をしていない", "隣の子が毎晩叩かれて泣き叫んでいる", "睡眠薬をたくさん飲んだ"] {
         let (_, replies, _) = respond(&ChatState::default(), Input::Text(question.into()), engine);
         let text = madoguchi::reply::render_plain(&replies[0], engine.dialogs());
         let first_number = text.find("119").expect("119");
