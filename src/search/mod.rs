@@ -26,7 +26,7 @@ use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer};
 use tantivy::{Index, IndexReader, TantivyDocument, Term};
 
 use crate::analyzer::{
-    kana_tokens, term_tokens, Analyzer, KanaTokenizer, TermTokenizer, KANA_TOKENIZER, TERM_TOKENIZER,
+    kana_tokens, term_tokens, Analysis, Analyzer, KanaTokenizer, TermTokenizer, KANA_TOKENIZER, TERM_TOKENIZER,
 };
 use crate::knowledge::Entry;
 
@@ -108,13 +108,12 @@ impl SearchIndex {
         let mut entry_terms = Vec::with_capacity(entries.len());
         let mut vocabulary: Vec<HashSet<String>> = vec![HashSet::new(); text_fields.len()];
         let mut kana_vocabulary = HashSet::new();
-        for (i, entry) in entries.iter().enumerate() {
+        for (i, (entry, analyses)) in entries.iter().zip(analyse_all(entries, &analyzer)).enumerate() {
             let mut doc = TantivyDocument::default();
             let mut terms = HashSet::new();
             let mut kana_bigrams = Vec::new();
             // One analysis per field feeds the term field, the kana field and `entry_terms`.
-            for (f, ((field, _), text)) in text_fields.iter().zip(field_texts(entry)).enumerate() {
-                let analysis = analyzer.analyze(&text);
+            for (f, ((field, _), analysis)) in text_fields.iter().zip(analyses).enumerate() {
                 doc.add_pre_tokenized_text(*field, term_tokens(&analysis));
                 if f < KANA_SOURCE_FIELDS {
                     kana_bigrams.extend(kana_tokens(&analysis).tokens);
@@ -200,6 +199,27 @@ impl SearchIndex {
 
 fn boosted(term: Term, weight: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)), weight))
+}
+
+/// Analyses every entry's fields, on all cores: analysis is most of the start-up time.
+fn analyse_all(entries: &[Entry], analyzer: &Analyzer) -> Vec<Vec<Analysis>> {
+    let analyse = |chunk: &[Entry]| -> Vec<Vec<Analysis>> {
+        chunk.iter().map(|e| field_texts(e).iter().map(|t| analyzer.analyze(t)).collect()).collect()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    if threads == 1 || entries.len() < 16 {
+        return analyse(entries);
+    }
+    let chunk_size = entries.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = entries.chunks(chunk_size).map(|chunk| scope.spawn(move || analyse(chunk))).collect();
+        // A panicking analysis would be a bug in the analyzer; fall back to doing that chunk here.
+        handles
+            .into_iter()
+            .zip(entries.chunks(chunk_size))
+            .flat_map(|(handle, chunk)| handle.join().unwrap_or_else(|_| analyse(chunk)))
+            .collect()
+    })
 }
 
 /// The text of each of [`TEXT_FIELDS`] for an entry.
