@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::problem::{from_toml_error, line_of_key, Problem};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Entry {
     /// `<folder>/<file stem>`, e.g. `setagaya/kosodate-coordinator`.
     pub id: String,

@@ -11,6 +11,7 @@
 //! so a check can never pass on files that serving would reject. It never stops at the first
 //! problem; it returns every one it finds, and a [`Knowledge`] only when there is no error.
 
+pub mod csv;
 pub mod entry;
 pub mod places;
 pub mod problem;
