@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 
 use madoguchi::config::Config;
 use madoguchi::engine::Engine;
-use madoguchi::{app, chat, eval, output};
+use madoguchi::{app, chat, eval, explain, output, spreadsheet};
 
 /// madoguchi (窓口): points residents' welfare questions to the right service window.
 #[derive(Parser)]
@@ -59,6 +59,42 @@ enum Command {
         /// Where the bot keeps its state (overrides config.toml and MADOGUCHI_DATA_DIR).
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
+    },
+    /// Show what the engine would answer and why (for staff): terms, bridges, area, candidates.
+    Explain {
+        /// The resident's municipality (世田谷区, 西東京市, 大垣市); else read from the question.
+        #[arg(long)]
+        area: Option<String>,
+        /// The question.
+        #[arg(required = true)]
+        question: Vec<String>,
+    },
+    /// Write every entry of index/ to a CSV file for a spreadsheet (UTF-8 with BOM, one row each).
+    ///
+    /// Columns are the TOML keys (id, title, municipality, categories, …, source, verified). In the
+    /// list columns (categories, aliases, keywords, questions) each item is on its own line inside
+    /// the cell (Alt+Enter in Excel). See index/README.md, "CSV".
+    Export {
+        /// The CSV file to write.
+        #[arg(long, value_name = "FILE")]
+        csv: PathBuf,
+    },
+    /// Read an edited CSV back into index/: every row is checked as `index check` would, and
+    /// nothing is written unless every row is good.
+    ///
+    /// Only entries whose content changed are rewritten; prints what was added, changed and
+    /// removed. List cells hold one item per line. An entry of index/ that the CSV lacks is an
+    /// error unless --allow-remove is given. See index/README.md, "CSV".
+    Import {
+        /// The CSV file to read (as written by `export --csv`, saved as "CSV UTF-8").
+        #[arg(long, value_name = "FILE")]
+        csv: PathBuf,
+        /// Delete the entries of index/ that the CSV does not have.
+        #[arg(long)]
+        allow_remove: bool,
+        /// Check and show what would change, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Work with the staff-edited answers in index/.
     Index {
@@ -110,6 +146,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { area, question } => {
+            let engine = app::open(&config, today)?;
+            let decision = engine.decide(&question.join(" "), area.as_deref());
+            println!("{}", explain::render(&decision, &engine));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { csv } => {
+            let count = spreadsheet::export(&config, &csv, today)?;
+            println!("{count} 件の項目を {} に書き出しました", csv.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { csv, allow_remove, dry_run } => {
+            let options = spreadsheet::ImportOptions { allow_remove, dry_run };
+            let report = spreadsheet::import(&config, &csv, options, today)?;
+            println!("{report}");
+            Ok(if report.error_count() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Chat => {
             let engine = app::open(&config, today)?;
