@@ -150,9 +150,10 @@ fn button(state: &mut ChatState, data: &str, engine: &Engine, events: &mut Vec<E
             return vec![reply];
         }
     } else if data == payload::GENERAL {
-        let windows: Vec<Reply> = general_window_entries(state.area.as_deref(), engine)
+        let windows: Vec<Reply> = engine
+            .general_windows(state.area.as_deref())
             .into_iter()
-            .map(|e| card_reply(e, engine))
+            .map(|i| card_reply(engine.entry(i), engine))
             .collect();
         if !windows.is_empty() {
             return windows;
@@ -288,14 +289,4 @@ fn entry_buttons(items: &[ListItem]) -> Vec<Vec<Button>> {
 
 fn general_button(engine: &Engine) -> Button {
     Button { label: engine.dialogs().texts.buttons.general_window.clone(), payload: payload::GENERAL.into() }
-}
-
-fn general_window_entries<'a>(area: Option<&str>, engine: &'a Engine) -> Vec<&'a crate::knowledge::Entry> {
-    let places = &engine.knowledge().places;
-    places
-        .municipalities
-        .iter()
-        .filter(|m| area.is_none_or(|a| a == m.name))
-        .filter_map(|m| engine.knowledge().entry(&m.general_window))
-        .collect()
 }

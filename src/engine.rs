@@ -277,7 +277,7 @@ impl Engine {
         let (kind, candidates) = if !signals.is_empty() {
             let mut windows: Vec<Scored> = Vec::new();
             for id in signals.iter().flat_map(|s| &s.windows) {
-                let Some(index) = self.knowledge.entries.iter().position(|e| &e.id == id) else { continue };
+                let Some(index) = self.knowledge.entry_index(id) else { continue };
                 let entry = &self.knowledge.entries[index];
                 let in_area = area.as_deref().is_none_or(|a| entry.municipality == a);
                 if in_area && !windows.iter().any(|w| w.entry == index) {
@@ -332,13 +332,13 @@ impl Engine {
     }
 
     /// The general windows: the area's, or every municipality's when the area is unknown.
-    fn general_windows(&self, area: Option<&str>) -> Vec<usize> {
+    pub fn general_windows(&self, area: Option<&str>) -> Vec<usize> {
         self.knowledge
             .places
             .municipalities
             .iter()
             .filter(|m| area.is_none_or(|a| a == m.name))
-            .filter_map(|m| self.knowledge.entries.iter().position(|e| e.id == m.general_window))
+            .filter_map(|m| self.knowledge.entry_index(&m.general_window))
             .collect()
     }
 }

@@ -68,9 +68,9 @@ impl Knowledge {
         self.entries.iter().find(|e| e.id == id)
     }
 
-    /// The general consultation window of a municipality.
-    pub fn general_window(&self, municipality: &str) -> Option<&Entry> {
-        self.places.get(municipality).and_then(|m| self.entry(&m.general_window))
+    /// The position of an entry in `entries`, by id.
+    pub fn entry_index(&self, id: &str) -> Option<usize> {
+        self.entries.iter().position(|e| e.id == id)
     }
 }
 
