@@ -18,7 +18,7 @@
 mod tantivy_adapter;
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::ops::Range;
 
 use lindera::dictionary::{Dictionary, Lattice};
@@ -65,12 +65,15 @@ pub struct Analysis {
     /// はいしょく): where the dictionary may have cut a word wrongly, so a question searches
     /// these. Kanji words are already found by their terms.
     pub kana_spelled_bigrams: Vec<String>,
+    /// The kana-written stretches behind [`Analysis::kana_spelled_bigrams`]: each one's byte
+    /// range in [`Analysis::normalized`] and katakana reading (to leave out a place name's).
+    pub kana_spelled_runs: Vec<(Range<usize>, String)>,
 }
 
 impl Analysis {
     /// The distinct term texts, in order of first appearance.
     pub fn term_texts(&self) -> Vec<&str> {
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         self.terms
             .iter()
             .map(|t| t.text.as_str())
@@ -82,6 +85,8 @@ impl Analysis {
 pub struct Analyzer {
     segmenter: Segmenter,
     rules: AnalyzerRules,
+    /// The variants' spellings, to fold them in one pass over a message.
+    variant_matcher: Option<aho_corasick::AhoCorasick>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -97,7 +102,12 @@ impl Analyzer {
         rules.variants.retain(|(from, _)| !from.is_empty());
         // Terms are compared folded (ヘルパ), so the stopwords must be too (サービス → サビス).
         rules.stopwords = rules.stopwords.iter().map(|w| fold_long_vowels(w)).collect();
-        Analyzer { segmenter: Segmenter::new(Mode::Normal, dictionary, None), rules }
+        // Leftmost-longest, so 子ども食堂 is folded before 子ども would be.
+        let variant_matcher = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(rules.variants.iter().map(|(from, _)| from))
+            .ok();
+        Analyzer { segmenter: Segmenter::new(Mode::Normal, dictionary, None), rules, variant_matcher }
     }
 
     pub fn rules(&self) -> &AnalyzerRules {
@@ -106,19 +116,27 @@ impl Analyzer {
 
     /// Normalizes and analyses `text`.
     pub fn analyze(&self, text: &str) -> Analysis {
-        let normalized = normalize(text, &self.rules.variants);
+        let normalized = match &self.variant_matcher {
+            Some(matcher) => {
+                let plain = normalize(text, &[]);
+                let replacements: Vec<&str> = self.rules.variants.iter().map(|(_, to)| to.as_str()).collect();
+                if matcher.is_match(&plain) { matcher.replace_all(&plain, &replacements) } else { plain }
+            }
+            None => normalize(text, &self.rules.variants),
+        };
         let mut terms = Vec::new();
         let mut reading = String::new();
         let mut readings: Vec<String> = Vec::new();
-        let (mut kana_run, mut run_has_content) = (String::new(), false);
-        let mut kana_runs: Vec<String> = Vec::new();
-        let close_kana_run = |run: &mut String, has_content: &mut bool, runs: &mut Vec<String>| {
-            if *has_content {
-                runs.push(std::mem::take(run));
-            }
-            run.clear();
-            *has_content = false;
-        };
+        let (mut kana_run, mut run_has_content, mut kana_span) = (String::new(), false, 0..0);
+        let mut kana_runs: Vec<(Range<usize>, String)> = Vec::new();
+        let close_kana_run =
+            |run: &mut String, has_content: &mut bool, span: &Range<usize>, runs: &mut Vec<(Range<usize>, String)>| {
+                if *has_content {
+                    runs.push((span.clone(), std::mem::take(run)));
+                }
+                run.clear();
+                *has_content = false;
+            };
         // A run of nouns (配/食, 認知/症) also counts as one compound term (配食, 認知症), since
         // IPADIC splits many service words that residents and staff write as one.
         let mut run: Vec<(String, Range<usize>)> = Vec::new();
@@ -138,8 +156,17 @@ impl Analyzer {
             Err(_) => self.segmenter.segment(normalized.as_str().into()),
         });
         if let Ok(mut tokens) = segmented {
+            let mut last_end = 0;
             for token in tokens.iter_mut() {
                 let span = token.byte_start..token.byte_end;
+                // lindera emits no token for white space: a gap breaks readings and compounds
+                // just as a symbol does (はいしょく せたがや is two words, not クセ).
+                if span.start > last_end {
+                    readings.push(std::mem::take(&mut reading));
+                    close_run(&mut run, &mut terms);
+                    close_kana_run(&mut kana_run, &mut run_has_content, &kana_span, &mut kana_runs);
+                }
+                last_end = span.end;
                 let owned_surface;
                 let surface = match normalized.get(span.clone()) {
                     Some(surface) => surface,
@@ -148,7 +175,7 @@ impl Analyzer {
                         &owned_surface
                     }
                 };
-                let details = token.details();
+                let details = details_of(token);
                 let morpheme = Morpheme::new(surface, &details);
                 let is_stopword = self.rules.stopwords.contains(morpheme.base.as_ref());
                 if morpheme.is_symbol() {
@@ -164,10 +191,14 @@ impl Analyzer {
                     close_run(&mut run, &mut terms);
                 }
                 if !morpheme.is_symbol() && is_kana_word(surface) {
+                    if kana_run.is_empty() {
+                        kana_span.start = span.start;
+                    }
+                    kana_span.end = span.end;
                     kana_run.push_str(&morpheme.reading);
                     run_has_content |= morpheme.is_content() && !is_stopword;
                 } else {
-                    close_kana_run(&mut kana_run, &mut run_has_content, &mut kana_runs);
+                    close_kana_run(&mut kana_run, &mut run_has_content, &kana_span, &mut kana_runs);
                 }
                 // Punctuation the dictionary files as a noun (?, ・) is no word.
                 if morpheme.is_content() && !is_stopword && morpheme.base.chars().any(char::is_alphanumeric) {
@@ -176,17 +207,36 @@ impl Analyzer {
             }
         }
         close_run(&mut run, &mut terms);
-        close_kana_run(&mut kana_run, &mut run_has_content, &mut kana_runs);
+        close_kana_run(&mut kana_run, &mut run_has_content, &kana_span, &mut kana_runs);
         readings.push(reading);
         // Keep every occurrence of the first MAX_TERMS distinct terms.
-        let mut distinct: HashSet<String> = HashSet::new();
+        let mut distinct: HashSet<String> = HashSet::default();
         terms.retain(|t| {
             distinct.contains(&t.text) || (distinct.len() < MAX_TERMS && distinct.insert(t.text.clone()))
         });
-        let kana_bigrams = kana_bigrams(&readings);
-        let kana_spelled_bigrams = self::kana_bigrams(&kana_runs);
-        Analysis { normalized, terms, kana_bigrams, kana_spelled_bigrams }
+        let kana_bigrams = kana_bigrams(readings.iter().map(String::as_str));
+        let kana_spelled_bigrams = self::kana_bigrams(kana_runs.iter().map(|(_, run)| run.as_str()));
+        Analysis { normalized, terms, kana_bigrams, kana_spelled_bigrams, kana_spelled_runs: kana_runs }
     }
+}
+
+/// IPADIC's feature columns of a token, read straight from the dictionary: lindera's own
+/// `Token::details` allocates a vector per token, which was a fifth of a question's analysis.
+fn details_of<'a>(token: &lindera::token::Token<'a>) -> [&'a str; 9] {
+    let dictionary: &'a Dictionary = token.dictionary;
+    let id = token.word_id.id() as usize;
+    let fields = if token.word_id.is_unknown() {
+        Some(dictionary.unknown_word_details_iter(id))
+    } else if token.word_id.is_system() {
+        Some(dictionary.word_details_iter(id))
+    } else {
+        None // no user dictionary here
+    };
+    let mut details = ["*"; 9];
+    for (slot, field) in details.iter_mut().zip(fields.into_iter().flatten()) {
+        *slot = field;
+    }
+    details
 }
 
 /// The morphological facts we use about one token, read from IPADIC's feature columns:
@@ -238,11 +288,13 @@ impl<'a> Morpheme<'a> {
 /// NFKC, control characters to spaces, ASCII lower case, then the variants.
 /// Cut at [`MAX_ANALYZED_CHARS`] characters.
 pub fn normalize(text: &str, variants: &[(String, String)]) -> String {
-    let mut out: String = text
-        .nfkc()
-        .take(MAX_ANALYZED_CHARS)
-        .map(|c| if c.is_control() { ' ' } else { c.to_ascii_lowercase() })
-        .collect();
+    let fold = |c: char| if c.is_control() { ' ' } else { c.to_ascii_lowercase() };
+    // Most messages are already NFKC (the quick check is much cheaper than normalizing).
+    let mut out: String = if unicode_normalization::is_nfkc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
+        text.chars().take(MAX_ANALYZED_CHARS).map(fold).collect()
+    } else {
+        text.nfkc().take(MAX_ANALYZED_CHARS).map(fold).collect()
+    };
     for (from, to) in variants {
         if out.contains(from.as_str()) {
             out = out.replace(from.as_str(), to);
@@ -288,8 +340,10 @@ fn is_katakana(c: char) -> bool {
     matches!(c, 'ァ'..='ヺ')
 }
 
-fn kana_bigrams(readings: &[String]) -> Vec<String> {
-    let mut seen: HashSet<(char, char)> = HashSet::new();
+/// The distinct katakana bigrams of `readings` (none straddles two readings), at most
+/// `2 × MAX_TERMS`.
+pub fn kana_bigrams<'a>(readings: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut seen: HashSet<(char, char)> = HashSet::default();
     let mut out = Vec::new();
     for reading in readings {
         let mut chars = reading.chars().peekable();
