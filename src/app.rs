@@ -99,7 +99,9 @@ pub fn open(config: &Config, today: NaiveDate) -> anyhow::Result<Engine> {
     };
     let dir = dictionary_dir(config)?;
     let dictionary = dictionary::load(&dir)?;
-    Engine::build(dictionary, knowledge, dialogs, config.engine.clone()).context("building the search index")
+    let cache = config.effective_cache_dir();
+    Engine::build_cached(dictionary, knowledge, dialogs, config.engine.clone(), Some(&cache))
+        .context("building the search index")
 }
 
 /// Today in Japan (the date the staff and residents live by).

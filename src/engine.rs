@@ -13,7 +13,7 @@
 //!    window. Confidence combines the score with how much of the message the candidate explains;
 //!    the threshold is calibrated on `tests/questions.jsonl` (see README).
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -91,6 +91,8 @@ pub struct Engine {
     dialogs: Dialogs,
     /// `dialogs.crisis` with its words normalized.
     crisis: crate::dialogs::Crisis,
+    /// Every crisis word, to settle in one pass that a message holds none (nearly all do not).
+    crisis_words: aho_corasick::AhoCorasick,
     /// (entry, normalized title or alias), for spotting a service named in a message.
     names: Vec<(usize, String)>,
     name_matcher: aho_corasick::AhoCorasick,
@@ -100,19 +102,32 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Builds the engine. `dictionary` is a loaded lindera dictionary.
+    /// Builds the engine, with the search index in memory. `dictionary` is a loaded lindera
+    /// dictionary.
     pub fn build(
         dictionary: lindera::dictionary::Dictionary,
         knowledge: Knowledge,
         dialogs: Dialogs,
         settings: EngineConfig,
     ) -> tantivy::Result<Engine> {
+        Self::build_cached(dictionary, knowledge, dialogs, settings, None)
+    }
+
+    /// Builds the engine; with `cache_dir`, the search index is reused from (or stored in) the
+    /// cache there, which makes a start with unchanged staff files almost free.
+    pub fn build_cached(
+        dictionary: lindera::dictionary::Dictionary,
+        knowledge: Knowledge,
+        dialogs: Dialogs,
+        settings: EngineConfig,
+        cache_dir: Option<&std::path::Path>,
+    ) -> tantivy::Result<Engine> {
         let rules = AnalyzerRules {
             stopwords: knowledge.wording.stopwords.iter().cloned().collect(),
             variants: knowledge.wording.variants.clone(),
         };
         let analyzer = Arc::new(Analyzer::new(dictionary, rules));
-        Self::with_analyzer(analyzer, knowledge, dialogs, settings)
+        Self::assemble(analyzer, knowledge, dialogs, settings, cache_dir)
     }
 
     /// Builds the engine around an existing analyzer (its rules must come from `knowledge`).
@@ -122,7 +137,26 @@ impl Engine {
         dialogs: Dialogs,
         settings: EngineConfig,
     ) -> tantivy::Result<Engine> {
-        let search = SearchIndex::build(&knowledge.entries, analyzer.clone())?;
+        Self::assemble(analyzer, knowledge, dialogs, settings, None)
+    }
+
+    fn assemble(
+        analyzer: Arc<Analyzer>,
+        knowledge: Knowledge,
+        dialogs: Dialogs,
+        settings: EngineConfig,
+        cache_dir: Option<&std::path::Path>,
+    ) -> tantivy::Result<Engine> {
+        let search = match cache_dir {
+            Some(dir) => {
+                let rules = analyzer.rules();
+                let mut stopwords: Vec<&str> = rules.stopwords.iter().map(String::as_str).collect();
+                stopwords.sort_unstable();
+                let rules_key = format!("{stopwords:?}{:?}", rules.variants);
+                SearchIndex::open_or_build(&knowledge.entries, analyzer.clone(), dir, &rules_key)?
+            }
+            None => SearchIndex::build(&knowledge.entries, analyzer.clone())?,
+        };
         let bridges = knowledge
             .wording
             .bridges
@@ -142,6 +176,10 @@ impl Engine {
                 *word = normalize(word, &[]);
             }
         }
+        let crisis_words = aho_corasick::AhoCorasick::new(
+            crisis.signal.iter().flat_map(|s| &s.words).filter(|w| !w.is_empty()),
+        )
+        .map_err(|e| tantivy::TantivyError::InternalError(format!("crisis words: {e}")))?;
         let variants = &knowledge.wording.variants;
         let names: Vec<(usize, String)> = knowledge
             .entries
@@ -153,7 +191,7 @@ impl Engine {
             .collect();
         let name_matcher = aho_corasick::AhoCorasick::new(names.iter().map(|(_, n): &(usize, String)| n))
             .map_err(|e| tantivy::TantivyError::InternalError(format!("service names: {e}")))?;
-        Ok(Engine { analyzer, knowledge, dialogs, crisis, names, name_matcher, search, bridges, settings })
+        Ok(Engine { analyzer, knowledge, dialogs, crisis, crisis_words, names, name_matcher, search, bridges, settings })
     }
 
     pub fn knowledge(&self) -> &Knowledge {
@@ -204,7 +242,7 @@ impl Engine {
 
         // Terms: place names set the area; municipality names then stop counting as search terms.
         let mut terms: Vec<QueryTerm> = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for term in &analysis.terms {
             let place = mentions.iter().find(|m| m.span.start < term.span.end && term.span.start < m.span.end);
             if matches!(place, Some(p) if !p.is_district) || !seen.insert(term.text.clone()) {
@@ -225,14 +263,13 @@ impl Engine {
             }
         }
         // Kana bigrams of place names would pull toward entries that merely mention the place.
-        let kana_bigrams = if mentions.is_empty() || analysis.kana_spelled_bigrams.is_empty() {
+        let kana_bigrams = if mentions.is_empty() {
             analysis.kana_spelled_bigrams.clone()
         } else {
-            let without_places = mentions.iter().rev().fold(normalized.clone(), |mut text, m| {
-                text.replace_range(m.span.clone(), " ");
-                text
+            let away_from_places = analysis.kana_spelled_runs.iter().filter(|(span, _)| {
+                !mentions.iter().any(|m| m.span.start < span.end && span.start < m.span.end)
             });
-            self.analyzer.analyze(&without_places).kana_spelled_bigrams
+            crate::analyzer::kana_bigrams(away_from_places.map(|(_, run)| run.as_str()))
         };
 
         // Bigrams rescue kana spellings; a few dozen are plenty, and each costs a term lookup.
@@ -244,7 +281,7 @@ impl Engine {
         for entry in self.named_entries(&normalized, area.as_deref()) {
             match hits.iter_mut().find(|h| h.entry == entry) {
                 Some(hit) => hit.score += NAME_BONUS,
-                None => hits.push(crate::search::Hit { entry, score: NAME_BONUS }),
+                None => hits.push(crate::search::Hit { entry, score: NAME_BONUS, matched: Vec::new() }),
             }
             explanation.named.push(self.knowledge.entries[entry].title.clone());
         }
@@ -255,7 +292,7 @@ impl Engine {
         let mut candidates: Vec<Scored> = hits
             .iter()
             .map(|hit| {
-                let matched = self.search.matched_terms(hit.entry, &query.terms);
+                let matched: Vec<&QueryTerm> = hit.matched.iter().filter_map(|&t| query.terms.get(t)).collect();
                 let named = explanation.named.contains(&self.knowledge.entries[hit.entry].title);
                 let coverage = if named { 1.0 } else {
                     matched.iter().filter(|t| t.weight >= 1.0).count() as f32 / own_weight
@@ -271,7 +308,8 @@ impl Engine {
             .collect();
         candidates.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
 
-        let signals = self.crisis.signals_in(&normalized);
+        let signals =
+            if self.crisis_words.is_match(&normalized) { self.crisis.signals_in(&normalized) } else { Vec::new() };
         explanation.crisis_signals = signals.iter().map(|s| s.kind.clone()).collect();
         let general_windows = self.general_windows(area.as_deref());
         let (kind, candidates) = if !signals.is_empty() {

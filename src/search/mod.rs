@@ -1,4 +1,4 @@
-//! Full-text search over the entries with tantivy, in memory.
+//! Full-text search over the entries with tantivy.
 //!
 //! Each entry becomes one document with fields of different weight: what a service *is called*
 //! (title, aliases) counts most, then the everyday wording staff wrote for it (keywords), then
@@ -6,24 +6,33 @@
 //! dictionary splits differently (にんちしょう). Queries are built in code from analyzed terms,
 //! never through tantivy's query parser, so `"`, `:`, `(` or `AND` in a message are just text.
 //!
-//! Per term we take the best field ([`best_field`], a disjunction-max with a small tie-breaker), so an entry
-//! that repeats a word in every field does not beat one whose name *is* that word.
+//! **Scoring.** tantivy's BM25 (same idf and length normalisation, statistics over the whole
+//! index), and per term its best field plus a small share of the others (a disjunction-max), so
+//! an entry that repeats a word in every field does not beat one whose name *is* that word.
+//! Terms add up. The per-term loop runs here on tantivy's term dictionaries, postings and field
+//! norms: tantivy's generic query tree (a weight, a boxed scorer and a buffered union per word
+//! and field) cost several times the whole rest of an answer on an index this small, and it
+//! could not tell which words each candidate matched without a second pass.
+//!
+//! **Cache.** Building the index means analysing every field of every entry: most of a cold
+//! start. [`SearchIndex::open_or_build`] keeps the built index under the cache directory, in a
+//! folder named by a hash of everything it depends on (the analysed text, the wording rules,
+//! this program's build), written to a temporary folder and renamed, like the dictionary.
 
-mod best_field;
+mod cache;
 
-use std::collections::HashSet;
+use std::path::Path;
 use std::sync::Arc;
 
-use tantivy::collector::TopDocs;
-use tantivy::columnar::Column;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
-
-use best_field::BestFieldQuery;
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::index::InvertedIndexReader;
+use tantivy::postings::{Postings, TermInfo};
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STRING,
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer};
-use tantivy::{Index, IndexReader, TantivyDocument, Term};
+use rustc_hash::FxHashMap;
+use tantivy::{DocSet, Index, Searcher, TantivyDocument, TERMINATED};
 
 use crate::analyzer::{
     kana_tokens, term_tokens, Analysis, Analyzer, KanaTokenizer, TermTokenizer, KANA_TOKENIZER, TERM_TOKENIZER,
@@ -32,20 +41,27 @@ use crate::knowledge::Entry;
 
 /// The weighted text fields, heaviest first.
 const TEXT_FIELDS: [(&str, f32); 4] = [("name", 4.0), ("keywords", 2.5), ("questions", 1.5), ("body", 1.0)];
+/// Fields a place-name term is scored in (name and keywords): where local groups differ.
+const NAME_FIELDS: usize = 2;
 /// The kana field holds the readings of the first fields (name and keywords): what a service
 /// is called, not every word of its description.
 const KANA_SOURCE_FIELDS: usize = 2;
+const KANA_FIELD: &str = "kana";
+const ORD_FIELD: &str = "ord";
 /// Weight of one katakana bigram: small, since a message yields many of them.
 const KANA_WEIGHT: f32 = 0.25;
 /// How much the second-best field of a term still counts.
 const TIE_BREAKER: f32 = 0.15;
+/// tantivy's BM25 constants.
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
 
 /// One term of a query with its weight (1.0 for a word of the message, less for a bridge).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryTerm {
     pub text: String,
     pub weight: f32,
-    /// Only search the name and keyword fields (place names such as 墨俣).
+    /// Only score the name and keyword fields (place names such as 墨俣).
     pub names_only: bool,
 }
 
@@ -57,148 +73,342 @@ pub struct SearchQuery {
     pub municipality: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     /// Index into the entries the search index was built from.
     pub entry: usize,
     pub score: f32,
+    /// Indexes into [`SearchQuery::terms`] of the terms this entry holds (in any text field).
+    pub matched: Vec<usize>,
+}
+
+/// One text field as scored: its weight and BM25 length normalisation.
+struct ScoredField {
+    weight: f32,
+    /// `K1 * (1 - B + B * length / average length)` per field-norm id, as tantivy caches it.
+    norm: Box<[f32; 256]>,
+}
+
+/// What scoring needs of one segment, opened once.
+struct SegmentTables {
+    /// Document id → entry index.
+    entries: Vec<u32>,
+    /// Every term of the segment → (field, its postings' location) for each field holding it.
+    /// Read from tantivy's term dictionaries once, so a query word costs one hash lookup
+    /// instead of a dictionary walk per field.
+    terms: FxHashMap<Box<str>, Vec<(u8, TermInfo)>>,
+    /// Per field of [`SearchIndex::fields`], then the kana field.
+    inverted: Vec<Arc<InvertedIndexReader>>,
+    fieldnorms: Vec<FieldNormReader>,
 }
 
 pub struct SearchIndex {
-    reader: IndexReader,
-    text_fields: Vec<(Field, f32)>,
-    kana: Field,
-    municipality: Field,
-    /// Per segment, the entry index of each document.
-    ords: Vec<Column<u64>>,
-    /// Per entry, every term it was indexed with: to tell which words of a question it explains.
-    entry_terms: Vec<HashSet<String>>,
-    /// Per text field (in `text_fields` order), every term it holds; and the kana field's.
-    vocabulary: Vec<HashSet<String>>,
-    kana_vocabulary: HashSet<String>,
+    /// Keeps the segments (and a cached index's memory map) alive.
+    _searcher: Searcher,
+    /// The text fields, then the kana field last.
+    fields: Vec<ScoredField>,
+    segments: Vec<SegmentTables>,
+    total_docs: u64,
+    /// Per entry, its municipality.
+    municipalities: Vec<String>,
 }
 
 impl SearchIndex {
-    /// Indexes `entries` with `analyzer`.
+    /// Indexes `entries` with `analyzer`, in memory.
     pub fn build(entries: &[Entry], analyzer: Arc<Analyzer>) -> tantivy::Result<SearchIndex> {
-        let mut builder = Schema::builder();
-        let text_options = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(TERM_TOKENIZER)
-                .set_index_option(IndexRecordOption::WithFreqs),
-        );
-        let kana_options = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(KANA_TOKENIZER)
-                .set_index_option(IndexRecordOption::WithFreqs),
-        );
-        let text_fields: Vec<(Field, f32)> = TEXT_FIELDS
-            .iter()
-            .map(|(name, weight)| (builder.add_text_field(name, text_options.clone()), *weight))
-            .collect();
-        let kana = builder.add_text_field("kana", kana_options);
-        let municipality = builder.add_text_field("municipality", STRING);
-        let ord = builder.add_u64_field("ord", NumericOptions::default().set_fast());
-        let index = Index::create_in_ram(builder.build());
-        // Custom tokenizers are not stored in the index: register them on every index we make.
-        index.tokenizers().register(TERM_TOKENIZER, TextAnalyzer::builder(TermTokenizer(analyzer.clone())).build());
-        index.tokenizers().register(KANA_TOKENIZER, TextAnalyzer::builder(KanaTokenizer(analyzer.clone())).build());
-
-        let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
-        let mut entry_terms = Vec::with_capacity(entries.len());
-        let mut vocabulary: Vec<HashSet<String>> = vec![HashSet::new(); text_fields.len()];
-        let mut kana_vocabulary = HashSet::new();
-        for (i, (entry, analyses)) in entries.iter().zip(analyse_all(entries, &analyzer)).enumerate() {
-            let mut doc = TantivyDocument::default();
-            let mut terms = HashSet::new();
-            let mut kana_bigrams = Vec::new();
-            // One analysis per field feeds the term field, the kana field and `entry_terms`.
-            for (f, ((field, _), analysis)) in text_fields.iter().zip(analyses).enumerate() {
-                doc.add_pre_tokenized_text(*field, term_tokens(&analysis));
-                if f < KANA_SOURCE_FIELDS {
-                    kana_bigrams.extend(kana_tokens(&analysis).tokens);
-                }
-                vocabulary[f].extend(analysis.terms.iter().map(|t| t.text.clone()));
-                terms.extend(analysis.terms.into_iter().map(|t| t.text));
-            }
-            kana_vocabulary.extend(kana_bigrams.iter().map(|t| t.text.clone()));
-            doc.add_pre_tokenized_text(kana, PreTokenizedString { text: String::new(), tokens: kana_bigrams });
-            doc.add_text(municipality, &entry.municipality);
-            doc.add_u64(ord, i as u64);
-            writer.add_document(doc)?;
-            entry_terms.push(terms);
-        }
-        writer.commit()?;
-        let reader = index.reader()?;
-        let searcher = reader.searcher();
-        let ords = searcher
-            .segment_readers()
-            .iter()
-            .map(|segment| segment.fast_fields().u64("ord"))
-            .collect::<tantivy::Result<Vec<_>>>()?;
-        Ok(SearchIndex { reader, text_fields, kana, municipality, ords, entry_terms, vocabulary, kana_vocabulary })
+        let index = Index::create_in_ram(schema());
+        write_entries(&index, entries, &analyzer)?;
+        SearchIndex::open(index, entries, &analyzer)
     }
 
-    /// The best `limit` entries for `query`, best first. Empty when nothing matches.
+    /// The index for `entries` from the cache under `cache_dir`, built and stored there first
+    /// when it is not (yet) there. `rules_key` names everything besides the entries' text that
+    /// shapes the analysis (the wording rules). Any trouble with the cache falls back to
+    /// building in memory: the cache only saves time.
+    pub fn open_or_build(
+        entries: &[Entry],
+        analyzer: Arc<Analyzer>,
+        cache_dir: &Path,
+        rules_key: &str,
+    ) -> tantivy::Result<SearchIndex> {
+        let key = cache::key(entries.iter().map(|e| (field_texts(e), e.municipality.as_str())), rules_key);
+        match cache::open_or_create(cache_dir, &key, |dir| {
+            let index = Index::create_in_dir(dir, schema())?;
+            write_entries(&index, entries, &analyzer)
+        }) {
+            Ok(index) => match SearchIndex::open(index, entries, &analyzer) {
+                Ok(search) => return Ok(search),
+                Err(e) => tracing::warn!("the cached search index cannot be used ({e}); building it in memory"),
+            },
+            Err(e) => tracing::warn!("no search index cache ({e:#}); building it in memory"),
+        }
+        SearchIndex::build(entries, analyzer)
+    }
+
+    fn open(index: Index, entries: &[Entry], analyzer: &Arc<Analyzer>) -> tantivy::Result<SearchIndex> {
+        register_tokenizers(&index, analyzer);
+        let schema = index.schema();
+        let mut fields: Vec<(Field, f32)> = Vec::new();
+        for (name, weight) in TEXT_FIELDS {
+            fields.push((schema.get_field(name)?, weight));
+        }
+        fields.push((schema.get_field(KANA_FIELD)?, KANA_WEIGHT));
+        // Manual reloads: the index never changes once built, and no file watcher is wanted.
+        let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into()?;
+        let searcher = reader.searcher();
+        let total_docs: u64 = searcher.segment_readers().iter().map(|s| u64::from(s.max_doc())).sum();
+        let mut segments = Vec::new();
+        for segment in searcher.segment_readers() {
+            let ords = segment.fast_fields().u64(ORD_FIELD)?;
+            let mut doc_entries = Vec::with_capacity(segment.max_doc() as usize);
+            for doc in 0..segment.max_doc() {
+                let entry = ords.first(doc).unwrap_or(u64::MAX);
+                if entry >= entries.len() as u64 {
+                    return Err(tantivy::TantivyError::InternalError(format!(
+                        "document {doc} names entry {entry} of {}",
+                        entries.len()
+                    )));
+                }
+                doc_entries.push(entry as u32);
+            }
+            let inverted: Vec<Arc<InvertedIndexReader>> =
+                fields.iter().map(|(f, _)| segment.inverted_index(*f)).collect::<tantivy::Result<_>>()?;
+            let fieldnorms = fields.iter().map(|(f, _)| segment.get_fieldnorms_reader(*f)).collect::<tantivy::Result<_>>()?;
+            let mut terms: FxHashMap<Box<str>, Vec<(u8, TermInfo)>> = FxHashMap::default();
+            for (field, reader) in inverted.iter().enumerate() {
+                let mut stream = reader.terms().stream()?;
+                while let Some((key, info)) = stream.next() {
+                    // Our fields only ever hold text; anything else cannot match a query word.
+                    if let Ok(text) = std::str::from_utf8(key) {
+                        terms.entry(text.into()).or_default().push((field as u8, info.clone()));
+                    }
+                }
+            }
+            segments.push(SegmentTables { entries: doc_entries, terms, inverted, fieldnorms });
+        }
+        let fields = fields
+            .into_iter()
+            .enumerate()
+            .map(|(i, (_, weight))| {
+                let tokens: u64 = segments.iter().map(|s| s.inverted[i].total_num_tokens()).sum();
+                let average = if total_docs == 0 { 1.0 } else { (tokens as f32 / total_docs as f32).max(f32::MIN_POSITIVE) };
+                let mut norm = Box::new([0.0f32; 256]);
+                for (id, slot) in norm.iter_mut().enumerate() {
+                    let length = FieldNormReader::id_to_fieldnorm(id as u8) as f32;
+                    *slot = K1 * (1.0 - B + B * length / average);
+                }
+                ScoredField { weight, norm }
+            })
+            .collect();
+        let municipalities = entries.iter().map(|e| e.municipality.clone()).collect();
+        Ok(SearchIndex { _searcher: searcher, fields, segments, total_docs, municipalities })
+    }
+
+    /// The best `limit` entries for `query`, best first (on equal scores, the earlier entry).
+    /// Empty when nothing matches.
     pub fn search(&self, query: &SearchQuery, limit: usize) -> Vec<Hit> {
-        let Some(tantivy_query) = self.build_query(query) else { return Vec::new() };
-        let searcher = self.reader.searcher();
-        let Ok(found) = searcher.search(&tantivy_query, &TopDocs::with_limit(limit.max(1)).order_by_score()) else {
-            return Vec::new();
-        };
+        // (score, entry, segment, doc), and per segment which terms each document holds.
+        let mut found: Vec<(f32, usize, usize, u32)> = Vec::new();
+        let mut matched_per_segment = Vec::with_capacity(self.segments.len());
+        let kana = self.fields.len() - 1;
+        for (segment_ord, segment) in self.segments.iter().enumerate() {
+            let mut pass = SegmentPass::new(segment.entries.len());
+            for (index, term) in query.terms.iter().enumerate() {
+                for (field, info) in segment.terms.get(term.text.as_str()).into_iter().flatten() {
+                    let field = *field as usize;
+                    if field == kana {
+                        continue;
+                    }
+                    // A place name still tells which entries hold it, but scores only in names.
+                    let weight = if term.names_only && field >= NAME_FIELDS { 0.0 } else { term.weight };
+                    self.score_postings(segment_ord, field, &term.text, info, weight, &mut pass);
+                }
+                pass.end_term(Some(index), TIE_BREAKER);
+            }
+            for bigram in &query.kana_bigrams {
+                for (field, info) in segment.terms.get(bigram.as_str()).into_iter().flatten() {
+                    if *field as usize == kana {
+                        self.score_postings(segment_ord, kana, bigram, info, 1.0, &mut pass);
+                    }
+                }
+                pass.end_term(None, 0.0);
+            }
+            for &doc in &pass.touched {
+                let entry = segment.entries[doc as usize] as usize;
+                let score = pass.total[doc as usize];
+                let in_area = query.municipality.as_ref().is_none_or(|m| self.municipalities[entry] == *m);
+                if score > 0.0 && in_area {
+                    found.push((score, entry, segment_ord, doc));
+                }
+            }
+            matched_per_segment.push(pass.matched);
+        }
+        found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        found.truncate(limit.max(1));
         found
             .into_iter()
-            .filter_map(|(score, address)| {
-                let column = self.ords.get(address.segment_ord as usize)?;
-                let entry = column.first(address.doc_id)? as usize;
-                Some(Hit { entry, score })
+            .map(|(score, entry, segment, doc)| Hit {
+                entry,
+                score,
+                matched: matched_per_segment[segment].iter().filter(|(d, _)| *d == doc).map(|(_, t)| *t).collect(),
             })
             .collect()
     }
 
-    /// Which of `terms` entry `entry` was indexed with.
-    pub fn matched_terms<'a>(&self, entry: usize, terms: &'a [QueryTerm]) -> Vec<&'a QueryTerm> {
-        let Some(indexed) = self.entry_terms.get(entry) else { return Vec::new() };
-        terms.iter().filter(|t| indexed.contains(&t.text)).collect()
-    }
-
-    fn build_query(&self, query: &SearchQuery) -> Option<Box<dyn Query>> {
-        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for term in &query.terms {
-            let fields = if term.names_only { &self.text_fields[..2] } else { &self.text_fields[..] };
-            // A term absent from a field can score nothing there: skip building its weight.
-            let per_field: Vec<Box<dyn Query>> = fields
+    /// Adds the BM25 scores of `text` in field `field` (its postings in this segment: `info`),
+    /// times `weight`, to `pass`.
+    fn score_postings(
+        &self,
+        segment_ord: usize,
+        field: usize,
+        text: &str,
+        info: &TermInfo,
+        weight: f32,
+        pass: &mut SegmentPass,
+    ) {
+        let scored = &self.fields[field];
+        // Document frequency over the whole index, as tantivy's own statistics count it.
+        let doc_freq: u64 = if self.segments.len() == 1 {
+            u64::from(info.doc_freq)
+        } else {
+            self.segments
                 .iter()
-                .zip(&self.vocabulary)
-                .filter(|(_, vocabulary)| vocabulary.contains(&term.text))
-                .map(|((field, weight), _)| boosted(Term::from_field_text(*field, &term.text), *weight))
-                .collect();
-            if per_field.is_empty() {
-                continue;
-            }
-            let best_field = BestFieldQuery::new(per_field, TIE_BREAKER);
-            should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(best_field), term.weight))));
+                .filter_map(|s| s.terms.get(text))
+                .flatten()
+                .filter(|(f, _)| *f as usize == field)
+                .map(|(_, i)| u64::from(i.doc_freq))
+                .sum()
+        };
+        let segment = &self.segments[segment_ord];
+        let Ok(mut postings) = segment.inverted[field].read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)
+        else {
+            return;
+        };
+        let idf = idf(doc_freq, self.total_docs);
+        let term_weight = weight * scored.weight * idf * (1.0 + K1);
+        let norms = &segment.fieldnorms[field];
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            let tf = postings.term_freq() as f32;
+            pass.add(doc, term_weight * tf / (tf + scored.norm[norms.fieldnorm_id(doc) as usize]));
+            doc = postings.advance();
         }
-        for bigram in query.kana_bigrams.iter().filter(|b| self.kana_vocabulary.contains(*b)) {
-            should.push((Occur::Should, boosted(Term::from_field_text(self.kana, bigram), KANA_WEIGHT)));
-        }
-        if should.is_empty() {
-            return None;
-        }
-        let matches = Box::new(BooleanQuery::new(should));
-        Some(match &query.municipality {
-            Some(name) => {
-                let only: Box<dyn Query> =
-                    Box::new(TermQuery::new(Term::from_field_text(self.municipality, name), IndexRecordOption::Basic));
-                Box::new(BooleanQuery::new(vec![(Occur::Must, matches), (Occur::Must, Box::new(ConstScoreQuery::new(only, 0.0)))]))
-            }
-            None => matches,
-        })
     }
 }
 
-fn boosted(term: Term, weight: f32) -> Box<dyn Query> {
-    Box::new(BoostQuery::new(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)), weight))
+/// tantivy's BM25 idf.
+fn idf(doc_freq: u64, docs: u64) -> f32 {
+    let doc_freq = doc_freq.min(docs);
+    let x = ((docs - doc_freq) as f32 + 0.5) / (doc_freq as f32 + 0.5);
+    (1.0 + x).ln()
+}
+
+/// Scratch for scoring one segment: running totals, and the current term's fields.
+struct SegmentPass {
+    total: Vec<f32>,
+    /// Documents with any match, in order of first match.
+    touched: Vec<u32>,
+    is_touched: Vec<bool>,
+    /// The current term: best field score and sum of field scores per document.
+    term_best: Vec<f32>,
+    term_sum: Vec<f32>,
+    term_docs: Vec<u32>,
+    in_term: Vec<bool>,
+    /// (document, term index) for every term a document holds.
+    matched: Vec<(u32, usize)>,
+}
+
+impl SegmentPass {
+    fn new(docs: usize) -> SegmentPass {
+        SegmentPass {
+            total: vec![0.0; docs],
+            touched: Vec::new(),
+            is_touched: vec![false; docs],
+            term_best: vec![0.0; docs],
+            term_sum: vec![0.0; docs],
+            term_docs: Vec::new(),
+            in_term: vec![false; docs],
+            matched: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, doc: u32, score: f32) {
+        let d = doc as usize;
+        if d >= self.total.len() {
+            return;
+        }
+        if !self.in_term[d] {
+            self.in_term[d] = true;
+            self.term_docs.push(doc);
+        }
+        self.term_best[d] = self.term_best[d].max(score);
+        self.term_sum[d] += score;
+    }
+
+    /// Folds the current term into the totals: its best field plus `tie` times the others.
+    fn end_term(&mut self, term: Option<usize>, tie: f32) {
+        for doc in self.term_docs.drain(..) {
+            let d = doc as usize;
+            let (best, sum) = (self.term_best[d], self.term_sum[d]);
+            self.total[d] += best + (sum - best) * tie;
+            (self.term_best[d], self.term_sum[d], self.in_term[d]) = (0.0, 0.0, false);
+            if let Some(term) = term {
+                self.matched.push((doc, term));
+            }
+            if !self.is_touched[d] {
+                self.is_touched[d] = true;
+                self.touched.push(doc);
+            }
+        }
+    }
+}
+
+fn schema() -> Schema {
+    let mut builder = Schema::builder();
+    let indexing = |tokenizer| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqs),
+        )
+    };
+    for (name, _) in TEXT_FIELDS {
+        builder.add_text_field(name, indexing(TERM_TOKENIZER));
+    }
+    builder.add_text_field(KANA_FIELD, indexing(KANA_TOKENIZER));
+    builder.add_u64_field(ORD_FIELD, NumericOptions::default().set_fast());
+    builder.build()
+}
+
+/// Custom tokenizers are not stored in the index: register them on every index we open, so
+/// any text that reaches those fields is analysed the same way.
+fn register_tokenizers(index: &Index, analyzer: &Arc<Analyzer>) {
+    index.tokenizers().register(TERM_TOKENIZER, TextAnalyzer::builder(TermTokenizer(analyzer.clone())).build());
+    index.tokenizers().register(KANA_TOKENIZER, TextAnalyzer::builder(KanaTokenizer(analyzer.clone())).build());
+}
+
+/// Analyses the entries and writes them to `index` as one commit.
+fn write_entries(index: &Index, entries: &[Entry], analyzer: &Arc<Analyzer>) -> tantivy::Result<()> {
+    register_tokenizers(index, analyzer);
+    let schema = index.schema();
+    let text_fields = TEXT_FIELDS.iter().map(|(name, _)| schema.get_field(name)).collect::<tantivy::Result<Vec<_>>>()?;
+    let kana = schema.get_field(KANA_FIELD)?;
+    let ord = schema.get_field(ORD_FIELD)?;
+    let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
+    for (i, analyses) in analyse_all(entries, analyzer).into_iter().enumerate() {
+        let mut doc = TantivyDocument::default();
+        let mut kana_bigrams = Vec::new();
+        for (f, (field, analysis)) in text_fields.iter().zip(&analyses).enumerate() {
+            doc.add_pre_tokenized_text(*field, term_tokens(analysis));
+            if f < KANA_SOURCE_FIELDS {
+                kana_bigrams.extend(kana_tokens(analysis).tokens);
+            }
+        }
+        doc.add_pre_tokenized_text(kana, PreTokenizedString { text: String::new(), tokens: kana_bigrams });
+        doc.add_u64(ord, i as u64);
+        writer.add_document(doc)?;
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    Ok(())
 }
 
 /// Analyses every entry's fields, on all cores: analysis is most of the start-up time.
