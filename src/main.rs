@@ -111,6 +111,16 @@ enum IndexCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Rust ignores SIGPIPE, so `madoguchi ask … | head` would panic on the closed pipe. The
+    // printing commands take the default (end quietly, like any Unix tool); the bot keeps
+    // ignoring it, since a closed socket must be an error it can handle, not its death.
+    #[cfg(unix)]
+    if !matches!(cli.command, Command::Run { .. }) {
+        // SAFETY: called at start-up before any thread is spawned; only resets a disposition.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
