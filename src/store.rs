@@ -155,6 +155,12 @@ impl Store {
         })
     }
 
+    /// Whether a bot has ever kept its database in `dir` (staff reports must not create one
+    /// in a mistyped folder).
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(DB_DIR).is_dir()
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
