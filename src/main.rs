@@ -286,9 +286,11 @@ fn open_records(config: &Config, data_dir: Option<PathBuf>) -> anyhow::Result<Op
         );
         return Ok(None);
     }
-    let store = Store::open(&dir).with_context(|| {
-        "the bot's database is in use or unreadable; while `madoguchi run` is running, use /stats and /unanswered in Telegram".to_string()
-    })?;
+    // Staff read this: Japanese first (sled's own error follows in the chain).
+    let store = Store::open(&dir).context(
+        "ボットの記録を開けません(ボットが動いている間は Telegram の /stats・/unanswered を使ってください) / \
+         the bot's database is in use or unreadable; while `madoguchi run` is running, use /stats and /unanswered in Telegram",
+    )?;
     Ok(Some(store))
 }
 

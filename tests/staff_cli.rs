@@ -207,3 +207,16 @@ fn a_missing_database_is_a_clear_message_and_an_empty_one_is_a_report() {
         .unwrap();
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("未対応の質問はありません"));
 }
+
+#[test]
+fn a_database_in_use_by_the_bot_is_a_clear_message() {
+    let ws = Workspace::new();
+    let data = bot_data(&ws);
+    // The running bot holds sled's lock; the CLI must say what to do instead.
+    let held = Store::open(&data).unwrap();
+    let out = ws.run(&["stats", "--data-dir", data.to_str().unwrap()]);
+    assert!(!out.ok);
+    assert!(out.stderr.contains("use /stats and /unanswered in Telegram"), "{}", out.stderr);
+    drop(held);
+    assert!(ws.run(&["stats", "--data-dir", data.to_str().unwrap()]).ok);
+}
