@@ -118,7 +118,7 @@ enum Command {
     /// Each is shown with its key; `--handled KEY` marks it handled so it is listed no more.
     Unanswered {
         /// How many to show.
-        #[arg(short = 'n', long = "limit", default_value_t = staff::DEFAULT_UNANSWERED)]
+        #[arg(short = 'n', long = "limit", default_value_t = staff::DEFAULT_UNANSWERED, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         limit: usize,
         /// Mark the question with this key handled instead of listing.
         #[arg(long, value_name = "KEY")]
