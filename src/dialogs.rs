@@ -57,6 +57,69 @@ pub struct Texts {
     pub card: CardLabels,
     pub buttons: ButtonLabels,
     pub commands: CommandDescriptions,
+    /// Read only by the staff ids of `[telegram] staff` (see `crate::staff`).
+    pub staff: StaffTexts,
+}
+
+/// The words of the staff commands (`/stats`, `/unanswered`, `/test`) and of `madoguchi stats`
+/// / `madoguchi unanswered`. `{name}` placeholders are filled by [`crate::staff`].
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffTexts {
+    pub usage: String,
+    pub test_usage: String,
+    pub stats_title: String,
+    pub stats_questions: String,
+    pub stats_shares: String,
+    pub stats_feedback_title: String,
+    pub stats_feedback_line: String,
+    pub stats_no_feedback: String,
+    pub stats_hours_title: String,
+    pub stats_hours_line: String,
+    pub stale_title: String,
+    pub stale_line: String,
+    pub stale_none: String,
+    pub unanswered_title: String,
+    pub unanswered_none: String,
+    pub unanswered_line: String,
+    pub unanswered_key: String,
+    pub unanswered_no_area: String,
+    pub unanswered_no_entry: String,
+    pub unanswered_more: String,
+    pub handled_button: String,
+    pub handled_done: String,
+    pub handled_already: String,
+    pub handled_missing: String,
+    pub masks: MaskLabels,
+    pub commands: StaffCommandDescriptions,
+}
+
+/// What personal data is replaced with in the questions staff read.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaskLabels {
+    pub phone: String,
+    /// Long digit runs: マイナンバー (12 digits), card and account numbers.
+    pub number: String,
+    pub email: String,
+    pub postal: String,
+    /// 丁目・番地・号 and 1-2-3 style house numbers.
+    pub address: String,
+}
+
+/// The staff commands as registered for the staff's own chats only.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffCommandDescriptions {
+    pub stats: String,
+    pub unanswered: String,
+    pub test: String,
+}
+
+impl StaffCommandDescriptions {
+    pub fn list(&self) -> [(&'static str, &str); 3] {
+        [("stats", &self.stats), ("unanswered", &self.unanswered), ("test", &self.test)]
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

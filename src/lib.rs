@@ -14,6 +14,9 @@
 //!                          dialog: (state, input) → (state, replies, events)
 //!                                │                     │                 │
 //!                           chat (terminal)      ask / eval (CLI)   Telegram adapter
+//!
+//!  store (sled: records) ─► staff: /stats, /unanswered, /test ◄─ Telegram (staff ids only)
+//!                                  madoguchi stats / unanswered ◄─ CLI
 //! ```
 //!
 //! The engine never prints and knows no channel; the channels only deliver what the dialog
@@ -34,5 +37,6 @@ pub mod output;
 pub mod reply;
 pub mod search;
 pub mod spreadsheet;
+pub mod staff;
 pub mod store;
 pub mod telegram;

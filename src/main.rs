@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 
 use madoguchi::config::Config;
 use madoguchi::engine::Engine;
-use madoguchi::{app, chat, eval, explain, output, spreadsheet};
+use madoguchi::store::{RecordRef, Store};
+use madoguchi::{app, chat, eval, explain, output, spreadsheet, staff};
 
 /// madoguchi (窓口): points residents' welfare questions to the right service window.
 #[derive(Parser)]
@@ -95,6 +96,39 @@ enum Command {
         /// Check and show what would change, but write nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// How the bot served (for staff): questions, answered / unsure / crisis shares, 👍/👎 per
+    /// entry, busiest hours (JST), and the entries not verified within freshness.max_age_months.
+    ///
+    /// Reads the bot's database; while `madoguchi run` holds it, use /stats in Telegram.
+    Stats {
+        /// The window, in days back from now.
+        #[arg(long, default_value_t = staff::DEFAULT_STATS_DAYS, value_parser = clap::value_parser!(u32).range(1..=i64::from(staff::MAX_STATS_DAYS)))]
+        days: u32,
+        /// Print the numbers as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The bot's data folder (overrides config.toml and MADOGUCHI_DATA_DIR).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// The questions the bot was unsure about and nobody marked handled, newest first, with
+    /// personal data masked (for staff).
+    ///
+    /// Each is shown with its key; `--handled KEY` marks it handled so it is listed no more.
+    Unanswered {
+        /// How many to show.
+        #[arg(short = 'n', long = "limit", default_value_t = staff::DEFAULT_UNANSWERED, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        limit: usize,
+        /// Mark the question with this key handled instead of listing.
+        #[arg(long, value_name = "KEY")]
+        handled: Option<String>,
+        /// Print the list as JSON.
+        #[arg(long, conflicts_with = "handled")]
+        json: bool,
+        /// The bot's data folder (overrides config.toml and MADOGUCHI_DATA_DIR).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
     },
     /// Work with the staff-edited answers in index/.
     Index {
@@ -183,6 +217,59 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             madoguchi::telegram::run(&config, data_dir, today)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Stats { days, json, data_dir } => {
+            let Some(store) = open_records(&config, data_dir)? else {
+                return Ok(ExitCode::FAILURE);
+            };
+            let checked = app::check(&config, today);
+            let dialogs = staff_dialogs(&config)?;
+            if checked.knowledge.is_none() {
+                eprintln!("index/ に読み込めない項目があるため、確認の古い項目は数えていません(madoguchi index check で確かめてください)");
+            }
+            let now = chrono::Utc::now();
+            let records = store.records_since(now - chrono::Duration::days(i64::from(days)))?;
+            let stats = staff::stats::compute(
+                records.iter().map(|(_, r)| r),
+                days,
+                now,
+                checked.knowledge.as_ref(),
+                config.freshness.max_age_months,
+            );
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                let reply = staff::stats_reply(&stats, &dialogs.texts.staff);
+                println!("{}", madoguchi::reply::render_plain(&reply, &dialogs));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Unanswered { limit, handled, json, data_dir } => {
+            let Some(store) = open_records(&config, data_dir)? else {
+                return Ok(ExitCode::FAILURE);
+            };
+            let checked = app::check(&config, today);
+            let dialogs = staff_dialogs(&config)?;
+            let texts = &dialogs.texts.staff;
+            if let Some(key) = handled {
+                let Ok(reference) = key.parse::<RecordRef>() else {
+                    eprintln!("「{key}」は質問の番号ではありません(madoguchi unanswered の「番号」を写してください)");
+                    return Ok(ExitCode::FAILURE);
+                };
+                let review = store.mark_reviewed(reference, chrono::Utc::now())?;
+                println!("{}", staff::review_text(review, texts));
+                store.flush()?;
+                return Ok(if review == madoguchi::store::Review::NotFound { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+            }
+            let all = staff::unanswered(&store, checked.knowledge.as_ref(), &texts.masks)?;
+            if json {
+                let shown = &all[..limit.min(all.len())];
+                println!("{}", serde_json::to_string_pretty(shown)?);
+            } else {
+                let reply = staff::unanswered_reply(&all, limit, texts, staff::Keys::Printed);
+                println!("{}", madoguchi::reply::render_plain(&reply, &dialogs));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Eval { file, json, min_top1 } => {
             let engine = app::open(&config, today)?;
             let cases = eval::read_cases(&file)?;
@@ -196,6 +283,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if below { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
     }
+}
+
+/// The bot's store for a staff report, or `None` (after saying why) when no bot ever kept
+/// its database there: a mistyped folder must not get a fresh, empty database.
+fn open_records(config: &Config, data_dir: Option<PathBuf>) -> anyhow::Result<Option<Store>> {
+    let dir = data_dir.unwrap_or_else(|| config.effective_data_dir());
+    if !Store::exists(&dir) {
+        eprintln!(
+            "{} にはボットの記録がありません。`madoguchi run` に渡したのと同じフォルダを --data-dir か MADOGUCHI_DATA_DIR で指定してください。",
+            dir.display()
+        );
+        return Ok(None);
+    }
+    // Staff read this: Japanese first (sled's own error follows in the chain).
+    let store = Store::open(&dir).context(
+        "ボットの記録を開けません(ボットが動いている間は Telegram の /stats・/unanswered を使ってください) / \
+         the bot's database is in use or unreadable; while `madoguchi run` is running, use /stats and /unanswered in Telegram",
+    )?;
+    Ok(Some(store))
+}
+
+/// `dialogs/` for a staff report (loaded on its own: an error in index/ must not stop the
+/// report); its errors are `index check`'s to show.
+fn staff_dialogs(config: &Config) -> anyhow::Result<madoguchi::dialogs::Dialogs> {
+    madoguchi::dialogs::load(&config.dialogs_dir).0.context("dialogs/ has errors; run `madoguchi index check` for details")
 }
 
 fn index_check(config: &Config, today: chrono::NaiveDate) -> ExitCode {

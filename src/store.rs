@@ -13,8 +13,14 @@
 //!   answered, the feedback. The question's text is purged after `records.retention_days`.
 //! - `handled`: update id → time handled, so that an update Telegram delivers again after a
 //!   restart is not answered twice.
+//! - `reviewed`: [`RecordRef`] → time a staff member marked that question handled (対応済み)
+//!   from `/unanswered` or `madoguchi unanswered --handled`. Only the record's sequence number
+//!   is kept, never the chat key, so the mark says nothing about who asked.
 //!
-//! `/forget` ([`Store::forget`]) removes the chat's state and every record of it.
+//! A record's key ends with a sequence number unique in the database ([`RecordRef`]): staff
+//! buttons and the CLI name a question by it, without the chat key.
+//!
+//! `/forget` ([`Store::forget`]) removes the chat's state, every record of it and their marks.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -65,6 +71,43 @@ impl std::fmt::Debug for ChatKey {
     }
 }
 
+/// A record's stable name for staff: the database-wide sequence number at the end of its key.
+/// Shown as lowercase hex (at most 16 characters, so a button payload stays far below
+/// Telegram's 64 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct RecordRef(pub u64);
+
+impl std::fmt::Display for RecordRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:x}", self.0)
+    }
+}
+
+impl std::str::FromStr for RecordRef {
+    type Err = std::num::ParseIntError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        u64::from_str_radix(s.trim(), 16).map(RecordRef)
+    }
+}
+
+impl RecordRef {
+    /// The sequence number at the end of a `records` key (chat key ++ time ++ sequence).
+    fn of_key(key: &[u8]) -> Option<RecordRef> {
+        let tail: [u8; 8] = key.get(key.len().checked_sub(8)?..)?.try_into().ok()?;
+        Some(RecordRef(u64::from_be_bytes(tail)))
+    }
+}
+
+/// What marking a question handled did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Review {
+    Marked,
+    /// Someone marked it before.
+    AlreadyMarked,
+    /// No such record: forgotten by the resident, or a mistyped reference.
+    NotFound,
+}
+
 /// One question (or a feedback on a card that was not a question's answer), for staff.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
@@ -86,6 +129,7 @@ pub struct Store {
     chats: sled::Tree,
     records: sled::Tree,
     handled: sled::Tree,
+    reviewed: sled::Tree,
     key: hmac::Key,
     dir: PathBuf,
 }
@@ -104,10 +148,17 @@ impl Store {
             chats: db.open_tree("chats")?,
             records: db.open_tree("records")?,
             handled: db.open_tree("handled")?,
+            reviewed: db.open_tree("reviewed")?,
             db,
             key: hmac::Key::new(hmac::HMAC_SHA256, &salt),
             dir: dir.to_path_buf(),
         })
+    }
+
+    /// Whether a bot has ever kept its database in `dir` (staff reports must not create one
+    /// in a mistyped folder).
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(DB_DIR).is_dir()
     }
 
     pub fn dir(&self) -> &Path {
@@ -200,6 +251,9 @@ impl Store {
         let keys: Vec<sled::IVec> =
             self.records.scan_prefix(chat.as_bytes()).keys().collect::<Result<_, _>>()?;
         for key in keys {
+            if let Some(reference) = RecordRef::of_key(&key) {
+                self.reviewed.remove(reference.0.to_be_bytes())?;
+            }
             self.records.remove(key)?;
         }
         Ok(())
@@ -215,6 +269,44 @@ impl Store {
         self.records.iter().values().map(|v| Ok(serde_json::from_slice(&v?)?)).collect()
     }
 
+    /// The records from `since` on, each with its reference, in no particular order. (Records
+    /// are keyed by chat first, so a time window is a full scan; staff ask rarely.)
+    pub fn records_since(&self, since: DateTime<Utc>) -> Result<Vec<(RecordRef, Record)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.records.iter() {
+            let (key, value) = item?;
+            let record: Record = serde_json::from_slice(&value)?;
+            if record.time >= since {
+                if let Some(reference) = RecordRef::of_key(&key) {
+                    out.push((reference, record));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether staff marked this question handled.
+    pub fn is_reviewed(&self, reference: RecordRef) -> Result<bool, StoreError> {
+        Ok(self.reviewed.contains_key(reference.0.to_be_bytes())?)
+    }
+
+    /// Marks a question handled (対応済み), so `/unanswered` lists it no more.
+    pub fn mark_reviewed(&self, reference: RecordRef, now: DateTime<Utc>) -> Result<Review, StoreError> {
+        let exists = self
+            .records
+            .iter()
+            .keys()
+            .map(|k| k.map(|k| RecordRef::of_key(&k)))
+            .any(|r| matches!(r, Ok(Some(r)) if r == reference));
+        if !exists {
+            return Ok(Review::NotFound);
+        }
+        let time = now.timestamp_micros().to_be_bytes();
+        let previous =
+            self.reviewed.compare_and_swap(reference.0.to_be_bytes(), None as Option<&[u8]>, Some(&time[..]))?;
+        Ok(if previous.is_ok() { Review::Marked } else { Review::AlreadyMarked })
+    }
+
     /// Removes the text of questions older than `retention_days`; returns how many were purged.
     /// Kind, entry, score and feedback stay: they say how well the answers serve, not who asked.
     pub fn purge_old_text(&self, retention_days: u32, now: DateTime<Utc>) -> Result<usize, StoreError> {
@@ -227,6 +319,14 @@ impl Store {
                 record.question = None;
                 self.records.insert(key, serde_json::to_vec(&record)?)?;
                 purged += 1;
+            }
+        }
+        // A mark made before the cutoff belongs to a question asked before it, whose text is
+        // gone now: `/unanswered` could not list it anyway.
+        for item in self.reviewed.iter() {
+            let (key, value) = item?;
+            if decode_time(&value).is_none_or(|t| t < cutoff) {
+                self.reviewed.remove(key)?;
             }
         }
         let handled_cutoff = now - chrono::Duration::from_std(HANDLED_KEEP).unwrap_or_default();
@@ -436,6 +536,32 @@ mod tests {
         // Old marks go, recent ones stay.
         store.purge_old_text(90, now + chrono::Duration::days(4)).unwrap();
         assert!(!store.is_handled(7).unwrap());
+    }
+
+    #[test]
+    fn questions_are_marked_reviewed_by_reference_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (one, two) = (store.chat_key(1), store.chat_key(2));
+        let now = Utc::now();
+        store.apply(&one, &[asked("古い", "a/x")], now - chrono::Duration::days(10)).unwrap();
+        store.apply(&one, &[asked("新しい", "a/y")], now).unwrap();
+        store.apply(&two, &[asked("別の人", "a/z")], now).unwrap();
+        let recent = store.records_since(now - chrono::Duration::days(1)).unwrap();
+        assert_eq!(recent.len(), 2, "{recent:?}");
+        let (reference, _) = recent.iter().find(|(_, r)| r.question.as_deref() == Some("新しい")).unwrap();
+        // The reference round-trips through its text form, as a button payload does.
+        let parsed: RecordRef = reference.to_string().parse().unwrap();
+        assert_eq!(parsed, *reference);
+        assert!(!store.is_reviewed(parsed).unwrap());
+        assert_eq!(store.mark_reviewed(parsed, now).unwrap(), Review::Marked);
+        assert_eq!(store.mark_reviewed(parsed, now).unwrap(), Review::AlreadyMarked);
+        assert!(store.is_reviewed(parsed).unwrap());
+        assert_eq!(store.mark_reviewed(RecordRef(u64::MAX), now).unwrap(), Review::NotFound);
+        // Forgetting the chat removes the mark with the record.
+        store.forget(&one).unwrap();
+        assert!(!store.is_reviewed(parsed).unwrap());
+        assert_eq!(store.mark_reviewed(parsed, now).unwrap(), Review::NotFound);
     }
 
     #[test]

@@ -1,7 +1,12 @@
-//! `madoguchi explain`: the real binary on a copy of index/ and dialogs/.
+//! The staff commands of the CLI: `madoguchi explain`, `stats`, `unanswered`; the real binary
+//! on a copy of index/, dialogs/ and a bot database made with the library's own store.
 
 mod workspace;
 
+use chrono::{Duration, Utc};
+use madoguchi::dialog::Event;
+use madoguchi::engine::Kind;
+use madoguchi::store::Store;
 use workspace::Workspace;
 
 fn explain(ws: &Workspace, args: &[&str]) -> String {
@@ -64,4 +69,154 @@ fn explain_shows_crisis_signals() {
     let text = explain(&ws, &["もう生きていたくない"]);
     assert_eq!(field(&text, "判定"), "危険のサイン(crisis)", "{text}");
     assert_ne!(field(&text, "危険のサイン(dialogs/crisis.toml)"), "(なし)", "{text}");
+}
+
+fn asked(question: &str, kind: Kind, entry: Option<&str>) -> Event {
+    Event::Asked { question: question.into(), kind, entry: entry.map(Into::into), score: Some(0.3), area: Some("西東京市".into()) }
+}
+
+/// A bot database in the workspace, as `madoguchi run` would have left it: two residents, a
+/// few answers with feedback, two unsure questions holding personal data, one crisis.
+fn bot_data(ws: &Workspace) -> std::path::PathBuf {
+    let dir = ws.path("data");
+    let store = Store::open(&dir).unwrap();
+    let (one, two) = (store.chat_key(101), store.chat_key(102));
+    let now = Utc::now();
+    store.apply(&one, &[asked("子どもを預かってほしい", Kind::Answer, Some("nishitokyo/ichiji-azukari"))], now - Duration::hours(3)).unwrap();
+    store.apply(&one, &[Event::Feedback { entry: "nishitokyo/ichiji-azukari".into(), helpful: false }], now).unwrap();
+    store.apply(&two, &[asked("介護の相談", Kind::Answer, Some("nishitokyo/chiiki-houkatsu"))], now - Duration::hours(2)).unwrap();
+    store.apply(&two, &[Event::Feedback { entry: "nishitokyo/chiiki-houkatsu".into(), helpful: true }], now).unwrap();
+    store.apply(&one, &[asked("もう死にたい", Kind::Crisis, None)], now - Duration::hours(1)).unwrap();
+    store.apply(&two, &[asked("田無町4-5-6の者です。090-1234-5678に電話ください", Kind::Fallback, Some("nishitokyo/soudan"))], now - Duration::minutes(30)).unwrap();
+    store.apply(&one, &[asked("マイナンバー123456789012の再発行は?taro@example.jp", Kind::Fallback, None)], now - Duration::minutes(10)).unwrap();
+    // Outside a 7-day window.
+    store.apply(&two, &[asked("先月の質問", Kind::Answer, Some("nishitokyo/chiiki-houkatsu"))], now - Duration::days(20)).unwrap();
+    store.flush().unwrap();
+    dir
+}
+
+fn run_ok(ws: &Workspace, args: &[&str]) -> String {
+    let out = ws.run(args);
+    assert!(out.ok, "{args:?} failed:\n{}{}", out.stdout, out.stderr);
+    out.stdout
+}
+
+#[test]
+fn stats_counts_the_window_and_flags_stale_entries() {
+    let ws = Workspace::new();
+    // One entry last verified long ago: index check warns, stats lists it.
+    let path = ws.path("index/setagaya/kosodate-coordinator.toml");
+    let entry = std::fs::read_to_string(&path).unwrap();
+    let old = with_verified(&entry, "2020-04-01");
+    std::fs::write(&path, old).unwrap();
+    let data = bot_data(&ws);
+    let data = data.to_str().unwrap();
+
+    let json: serde_json::Value = serde_json::from_str(&run_ok(&ws, &["stats", "--json", "--data-dir", data])).unwrap();
+    assert_eq!(json["days"], 7);
+    assert_eq!((json["questions"].as_u64(), json["answered"].as_u64(), json["unsure"].as_u64(), json["crisis"].as_u64()),
+        (Some(5), Some(2), Some(2), Some(1)), "{json:#}");
+    let feedback: Vec<(String, u64, u64)> = json["feedback"].as_array().unwrap().iter()
+        .map(|f| (f["id"].as_str().unwrap().to_string(), f["helpful"].as_u64().unwrap(), f["not_helpful"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(feedback, [("nishitokyo/ichiji-azukari".to_string(), 0, 1), ("nishitokyo/chiiki-houkatsu".to_string(), 1, 0)]);
+    let hours: u64 = json["busiest_hours"].as_array().unwrap().iter().map(|h| h["questions"].as_u64().unwrap()).sum();
+    assert!((1..=5).contains(&hours), "{json:#}");
+    let stale: Vec<&str> = json["stale"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(stale, ["setagaya/kosodate-coordinator"], "{json:#}");
+
+    // The same in words, and a longer window takes the old question in.
+    let text = run_ok(&ws, &["stats", "--data-dir", data]);
+    assert!(text.contains("質問: 5 件"), "{text}");
+    assert!(text.contains("答えた 40% / 自信なし 40% / 危険のサイン 20%"), "{text}");
+    assert!(text.contains("setagaya/kosodate-coordinator") && text.contains("2020-04-01"), "{text}");
+    assert!(text.contains("👎 1"), "{text}");
+    let text = run_ok(&ws, &["stats", "--days", "30", "--data-dir", data]);
+    assert!(text.contains("質問: 6 件"), "{text}");
+}
+
+/// The entry with its `verified` date replaced.
+fn with_verified(entry: &str, date: &str) -> String {
+    entry
+        .lines()
+        .map(|l| if l.starts_with("verified = ") { format!("verified = {date}") } else { l.to_string() })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+#[test]
+fn unanswered_lists_masked_questions_newest_first_until_marked_handled() {
+    let ws = Workspace::new();
+    let data = bot_data(&ws);
+    let data = data.to_str().unwrap();
+    let text = run_ok(&ws, &["unanswered", "--data-dir", data]);
+    // Only the two unsure questions, newest first, personal data masked.
+    let newest = text.find("マイナンバー[番号]の再発行は?[メール]").unwrap_or_else(|| panic!("{text}"));
+    let older = text.find("田無町[番地]の者です。[電話番号]に電話ください").unwrap_or_else(|| panic!("{text}"));
+    assert!(newest < older, "{text}");
+    for secret in ["123456789012", "taro@example.jp", "090-1234-5678", "4-5-6"] {
+        assert!(!text.contains(secret), "{secret} shown:\n{text}");
+    }
+    assert!(!text.contains("子どもを預かって") && !text.contains("死にたい"), "answers and crises are not unanswered:\n{text}");
+
+    let json: serde_json::Value = serde_json::from_str(&run_ok(&ws, &["unanswered", "--json", "-n", "1", "--data-dir", data])).unwrap();
+    let items = json.as_array().unwrap();
+    assert_eq!(items.len(), 1, "-n 1");
+    let key = items[0]["reference"].as_str().unwrap().to_string();
+    assert!(text.contains(&format!("番号 {key}")), "the key is printed for --handled:\n{text}");
+
+    let done = run_ok(&ws, &["unanswered", "--handled", &key, "--data-dir", data]);
+    assert!(done.contains("対応済みにしました"), "{done}");
+    let again = ws.run(&["unanswered", "--handled", &key, "--data-dir", data]);
+    assert!(again.ok && again.stdout.contains("すでに対応済み"), "{}", again.stdout);
+    let text = run_ok(&ws, &["unanswered", "--data-dir", data]);
+    assert!(!text.contains("マイナンバー"), "the handled question is gone:\n{text}");
+    assert!(text.contains("田無町[番地]"), "{text}");
+
+    let bad = ws.run(&["unanswered", "--handled", "not-a-key", "--data-dir", data]);
+    assert!(!bad.ok && bad.stderr.contains("not-a-key"), "{}", bad.stderr);
+    let missing = ws.run(&["unanswered", "--handled", "ffffffff", "--data-dir", data]);
+    assert!(!missing.ok && missing.stdout.contains("見つかりません"), "{}", missing.stdout);
+}
+
+#[test]
+fn a_missing_database_is_a_clear_message_and_an_empty_one_is_a_report() {
+    let ws = Workspace::new();
+    let nowhere = ws.path("no-such-data");
+    for command in ["stats", "unanswered"] {
+        let out = ws.run(&[command, "--data-dir", nowhere.to_str().unwrap()]);
+        assert!(!out.ok, "{command}");
+        assert!(out.stderr.contains("ボットの記録がありません") && out.stderr.contains("no-such-data"), "{}", out.stderr);
+        assert!(!out.stderr.contains("panicked") && !out.stderr.contains("Error:"), "{}", out.stderr);
+        assert!(!nowhere.exists(), "no database was created by {command}");
+    }
+    // A database with no records yet.
+    let empty = ws.path("empty");
+    drop(Store::open(&empty).unwrap());
+    let text = run_ok(&ws, &["stats", "--data-dir", empty.to_str().unwrap()]);
+    assert!(text.contains("質問: 0 件"), "{text}");
+    let text = run_ok(&ws, &["unanswered", "--data-dir", empty.to_str().unwrap()]);
+    assert!(text.contains("未対応の質問はありません"), "{text}");
+    // MADOGUCHI_DATA_DIR is honoured like `run` does.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .current_dir(ws.dir.path())
+        .env("MADOGUCHI_DATA_DIR", &empty)
+        .args(["--config", ws.path("config.toml").to_str().unwrap(), "unanswered"])
+        .output()
+        .unwrap();
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("未対応の質問はありません"));
+}
+
+#[test]
+fn a_database_in_use_by_the_bot_is_a_clear_message() {
+    let ws = Workspace::new();
+    let data = bot_data(&ws);
+    // The running bot holds sled's lock; the CLI must say what to do instead.
+    let held = Store::open(&data).unwrap();
+    let out = ws.run(&["stats", "--data-dir", data.to_str().unwrap()]);
+    assert!(!out.ok);
+    assert!(out.stderr.contains("use /stats and /unanswered in Telegram"), "{}", out.stderr);
+    drop(held);
+    assert!(ws.run(&["stats", "--data-dir", data.to_str().unwrap()]).ok);
 }

@@ -21,6 +21,9 @@ pub struct Identity {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Incoming {
     pub chat_id: i64,
+    /// The Telegram user who sent it (`None` for channel posts and anonymous group admins):
+    /// staff commands are allowed by this id, never by the chat.
+    pub from: Option<u64>,
     pub input: Input,
     /// Set for button presses: every one gets `answerCallbackQuery`.
     pub callback: Option<CallbackQueryId>,
@@ -30,7 +33,7 @@ pub struct Incoming {
 pub fn incoming(update: &Update, me: &Identity) -> Option<Incoming> {
     match &update.kind {
         UpdateKind::Message(message) => message_input(message, me)
-            .map(|input| Incoming { chat_id: message.chat.id.0, input, callback: None }),
+            .map(|input| Incoming { chat_id: message.chat.id.0, from: message.from.as_ref().map(|u| u.id.0), input, callback: None }),
         UpdateKind::CallbackQuery(query) => {
             let chat_id = match &query.message {
                 Some(message) => message.chat().id.0,
@@ -39,6 +42,7 @@ pub fn incoming(update: &Update, me: &Identity) -> Option<Incoming> {
             };
             Some(Incoming {
                 chat_id,
+                from: Some(query.from.id.0),
                 input: Input::Button(query.data.clone().unwrap_or_default()),
                 callback: Some(query.id.clone()),
             })
@@ -205,6 +209,7 @@ mod tests {
             "message": {"message_id": 9, "date": 1_700_000_000, "chat": private(), "text": "カード"}}}));
         let got = incoming(&u, &me()).unwrap();
         assert_eq!(got.chat_id, 77);
+        assert_eq!(got.from, Some(77));
         assert_eq!(got.input, Input::Button("fb+:setagaya/x".into()));
         assert_eq!(got.callback, Some(CallbackQueryId("cb-1".into())));
     }

@@ -22,10 +22,14 @@
 //!   fetched are finished, Telegram is told the last offset, sled is flushed.
 //! - Every handled update id is kept in sled for three days, so an update Telegram delivers
 //!   again after a restart is not answered twice.
+//! - Staff commands (`/stats`, `/unanswered`, `/test`, the handled buttons) are gated by the
+//!   sender's user id in [`staff`] before the resident dialog; from anyone else they are
+//!   resident input like any other.
 
 mod incoming;
 mod limits;
 mod outgoing;
+mod staff;
 mod token;
 
 use std::future::Future;
@@ -56,6 +60,7 @@ use crate::store::Store;
 pub use incoming::{incoming, Identity, Incoming};
 pub use limits::RateLimiter;
 pub use outgoing::{keyboard, messages, Outgoing, MAX_CALLBACK_BYTES, MAX_MESSAGE_CHARS};
+pub use staff::StaffOptions;
 pub use token::{Token, TokenError, TOKEN_VAR};
 
 /// The variable that overrides the Bot API URL.
@@ -75,6 +80,8 @@ pub struct Options {
     pub poll_timeout: Duration,
     pub retry: Retry,
     pub retention_days: u32,
+    /// Who may use the staff commands (nobody by default).
+    pub staff: StaffOptions,
 }
 
 /// Retries of a request that failed for a reason that may pass (network, 5xx, bad JSON).
@@ -100,6 +107,7 @@ impl Options {
             poll_timeout: Duration::from_secs(10),
             retry: Retry::default(),
             retention_days,
+            staff: StaffOptions::default(),
         }
     }
 }
@@ -127,7 +135,7 @@ pub fn run(config: &Config, data_dir: Option<PathBuf>, today: chrono::NaiveDate)
     let store = Arc::new(Store::open(&data_dir)?);
     let engine = Arc::new(crate::app::open(config, today)?);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let options = Options::new(token, api_url, config.records.retention_days);
+    let options = Options { staff: StaffOptions::from_config(config), ..Options::new(token, api_url, config.records.retention_days) };
     tracing::info!(data_dir = %data_dir.display(), api = %options.api_url, "starting");
     let result = runtime.block_on(serve(engine, store.clone(), options, shutdown_signal()));
     store.flush().context("flushing the database")?;
@@ -195,6 +203,7 @@ pub async fn serve(
     let me = identify(&bot, &options).await?;
     tracing::info!(username = %me.username, "connected to the Bot API");
     register_commands(&bot, &engine, &options.retry).await;
+    staff::register_commands(&bot, &engine, &options.staff, &options.retry).await;
 
     let mut polling = Polling::builder(bot.clone())
         .timeout(options.poll_timeout)
@@ -205,7 +214,7 @@ pub async fn serve(
     let stop = teloxide::update_listeners::UpdateListener::stop_token(&mut polling);
 
     let limiter = RateLimiter::new(options.limits);
-    let shared = Arc::new(Shared { engine, store: store.clone(), me, retry: options.retry, limiter });
+    let shared = Arc::new(Shared { engine, store: store.clone(), me, retry: options.retry, limiter, staff: options.staff });
     let handler = dptree::entry()
         .branch(Update::filter_message().endpoint(on_update))
         .branch(Update::filter_callback_query().endpoint(on_update));
@@ -289,6 +298,7 @@ struct Shared {
     me: Identity,
     retry: Retry,
     limiter: RateLimiter,
+    staff: StaffOptions,
 }
 
 type Api = Bot;
@@ -326,6 +336,10 @@ async fn handle(update: &Update, bot: &Api, shared: &Shared) -> anyhow::Result<(
             .await
             .context("answerCallbackQuery")?;
     }
+    // Staff commands from staff ids; for anyone else this is `None` and nothing differs.
+    if let Some(replies) = staff::replies(&incoming, &shared.staff, &shared.engine, &shared.store) {
+        return send_replies(bot, shared, incoming.chat_id, &replies).await;
+    }
     let (store, engine) = (&shared.store, &shared.engine);
     let chat = store.chat_key(incoming.chat_id);
     let state = store.state(&chat).unwrap_or_else(|e| {
@@ -346,9 +360,14 @@ async fn handle(update: &Update, bot: &Api, shared: &Shared) -> anyhow::Result<(
             tracing::error!(?chat, "cannot store the chat state: {e}");
         }
     }
-    let chat_id = ChatId(incoming.chat_id);
-    for reply in &replies {
-        for message in messages(reply, engine.dialogs()) {
+    send_replies(bot, shared, incoming.chat_id, &replies).await
+}
+
+/// Sends replies in order, each split into messages, within the rate limits.
+async fn send_replies(bot: &Api, shared: &Shared, chat: i64, replies: &[Reply]) -> anyhow::Result<()> {
+    let chat_id = ChatId(chat);
+    for reply in replies {
+        for message in messages(reply, shared.engine.dialogs()) {
             let send = || {
                 let mut request = bot
                     .send_message(chat_id, message.html.clone())
@@ -359,7 +378,7 @@ async fn handle(update: &Update, bot: &Api, shared: &Shared) -> anyhow::Result<(
                 }
                 request.send()
             };
-            shared.limiter.acquire(incoming.chat_id).await;
+            shared.limiter.acquire(chat).await;
             with_retry("sendMessage", &shared.retry, send).await.context("sendMessage")?;
         }
     }

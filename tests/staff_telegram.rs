@@ -1,0 +1,236 @@
+//! Staff commands end to end: the real `madoguchi run` against the fake Bot API
+//! (tests/fake_bot_api), with `[telegram] staff = [STAFF]` in a config of its own. A staff id
+//! gets `/stats`, `/unanswered` (masked, with working handled buttons) and `/test`; anyone
+//! else sending the same gets exactly the resident behaviour and no staff data.
+
+mod common;
+mod fake_bot_api;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use fake_bot_api::FakeBotApi;
+use madoguchi::dialogs::Dialogs;
+use madoguchi::reply::escape_html;
+use serde_json::Value;
+
+const REPLY_WAIT: Duration = Duration::from_secs(40);
+/// The staff member's Telegram user id (and so their private chat's id).
+const STAFF: i64 = 777;
+/// A fallback question holding a phone number and an e-mail address.
+const UNSURE_QUESTION: &str = "明日の天気を教えて。電話は090-1234-5678、メールはtaro@example.jpです";
+
+fn dialogs() -> &'static Dialogs {
+    static DIALOGS: OnceLock<Dialogs> = OnceLock::new();
+    DIALOGS.get_or_init(|| madoguchi::dialogs::load(&common::repo().join("dialogs")).0.expect("dialogs/ loads"))
+}
+
+/// A running `madoguchi run` with staff configured, killed when dropped.
+struct StaffBot {
+    child: Child,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl StaffBot {
+    fn start(fake: &FakeBotApi) -> StaffBot {
+        madoguchi::app::dictionary_dir(&common::config()).expect("dictionary builds");
+        let dir = tempfile::Builder::new().prefix("staff-bot").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+        let config = dir.path().join("config.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "index_dir = {:?}\ndialogs_dir = {:?}\n\n[telegram]\nstaff = [{STAFF}]\n",
+                common::repo().join("index").display().to_string(),
+                common::repo().join("dialogs").display().to_string(),
+            ),
+        )
+        .unwrap();
+        let log = dir.path().join("bot.log");
+        let child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+            .arg("--config")
+            .arg(&config)
+            .arg("--cache-dir")
+            .arg(common::cache_dir())
+            .arg("run")
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .env("TELOXIDE_API_URL", &fake.url)
+            .env("TELOXIDE_TOKEN", fake_bot_api::TOKEN)
+            .env("RUST_LOG", "info")
+            .env_remove("MADOGUCHI_DATA_DIR")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("madoguchi starts");
+        StaffBot { child, log, _dir: dir }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for StaffBot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits until `chat` has received `n` messages; returns them.
+fn wait_messages(fake: &FakeBotApi, bot: &StaffBot, chat: i64, n: usize) -> Vec<Value> {
+    let arrived = fake.wait_for(REPLY_WAIT, |s| s.sent_to(chat).len() >= n);
+    let sent: Vec<Value> = fake.state().sent_to(chat).into_iter().cloned().collect();
+    assert!(arrived, "help: chat {chat} got {} of {n} messages\nsent: {sent:#?}\nlog:\n{}", sent.len(), bot.log_text());
+    sent
+}
+
+fn text_of(message: &Value) -> &str {
+    message["text"].as_str().unwrap_or_default()
+}
+
+fn buttons(message: &Value) -> Vec<(String, String)> {
+    message["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row.as_array().unwrap().iter())
+        .map(|b| (b["text"].as_str().unwrap().to_string(), b["callback_data"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// What a resident's message would get, for comparison: the help text of an unknown command.
+fn help() -> String {
+    escape_html(dialogs().texts.help.trim_start())
+}
+
+#[test]
+fn staff_get_stats_unanswered_with_handled_buttons_and_test() {
+    let fake = FakeBotApi::start();
+    let bot = StaffBot::start(&fake);
+    let staff = &dialogs().texts.staff;
+
+    // Residents first: an unsure question holding personal data, and an answer marked 違った.
+    let resident = 5001;
+    fake.text(resident, UNSURE_QUESTION);
+    wait_messages(&fake, &bot, resident, 1);
+    fake.text(resident, "子どもをちょっと預かってもらえるところってある?世田谷");
+    wait_messages(&fake, &bot, resident, 2);
+    fake.press(resident, "fb-:setagaya/kosodate-coordinator");
+    wait_messages(&fake, &bot, resident, 3);
+
+    // /stats (addressed to this bot by name, with a window).
+    fake.text(STAFF, &format!("/stats@{} 30", fake_bot_api::BOT_USERNAME));
+    let sent = wait_messages(&fake, &bot, STAFF, 1);
+    let stats = text_of(&sent[0]);
+    assert!(stats.contains("過去 30 日の記録"), "{stats}");
+    assert!(stats.contains("質問: 2 件"), "{stats}");
+    assert!(stats.contains("答えた 50% / 自信なし 50% / 危険のサイン 0%"), "{stats}");
+    assert!(stats.contains("地域子育て支援コーディネーター(setagaya/kosodate-coordinator) 👍 0 / 👎 1"), "{stats}");
+    assert!(stats.contains(&escape_html(&staff.stats_hours_title)), "{stats}");
+    assert!(!stats.contains("090-1234-5678"), "{stats}");
+
+    // /unanswered: the unsure question only, masked, with a button to mark it handled.
+    fake.text(STAFF, "/unanswered");
+    let sent = wait_messages(&fake, &bot, STAFF, 2);
+    let list = text_of(&sent[1]);
+    assert!(list.contains("明日の天気を教えて。電話は[電話番号]、メールは[メール]です"), "{list}");
+    for secret in ["090-1234-5678", "1234", "taro@example.jp"] {
+        assert!(!list.contains(secret), "{secret} shown to staff:\n{list}");
+    }
+    assert!(!list.contains("預かって"), "answered questions are not listed:\n{list}");
+    let handled: Vec<(String, String)> = buttons(&sent[1]);
+    assert_eq!(handled.len(), 1, "{handled:?}");
+    let (label, data) = &handled[0];
+    assert_eq!(label, &staff.handled_button.replace("{n}", "1"));
+    assert!(data.starts_with("st:ok:") && data.len() <= 64, "{data}");
+
+    // Pressing it marks the question handled; it is listed no more.
+    let (_, callback) = fake.press(STAFF, data);
+    let sent = wait_messages(&fake, &bot, STAFF, 3);
+    assert_eq!(text_of(&sent[2]), escape_html(&staff.handled_done));
+    assert!(fake.state().calls_to("answerCallbackQuery").iter().any(|c| c.body["callback_query_id"] == callback.as_str()));
+    fake.press(STAFF, data);
+    let sent = wait_messages(&fake, &bot, STAFF, 4);
+    assert_eq!(text_of(&sent[3]), escape_html(&staff.handled_already));
+    fake.text(STAFF, "/unanswered 5");
+    let sent = wait_messages(&fake, &bot, STAFF, 5);
+    assert_eq!(text_of(&sent[4]), escape_html(&staff.unanswered_none));
+
+    // /test: the explanation (decision, candidates with scores, matched words, area).
+    fake.text(STAFF, "/test 用賀に住んでます。母のもの忘れがひどくなってきた");
+    let sent = wait_messages(&fake, &bot, STAFF, 6);
+    let explained = text_of(&sent[5]);
+    for part in ["判定: 答え(answer)", "自治体: 世田谷区(メッセージの地名から)", "確かさ 0.", "一致した言葉: ", "言い換えで足した言葉"] {
+        assert!(explained.contains(part), "{part} missing:\n{explained}");
+    }
+    // Bad arguments give the usage, not an error.
+    fake.text(STAFF, "/stats いっぱい");
+    let sent = wait_messages(&fake, &bot, STAFF, 7);
+    assert_eq!(text_of(&sent[6]), escape_html(staff.usage.trim_start()));
+
+    // Staff questions are not residents' questions: still two in the records.
+    fake.text(STAFF, "/stats");
+    let sent = wait_messages(&fake, &bot, STAFF, 8);
+    assert!(text_of(&sent[7]).contains("質問: 2 件"), "{}", text_of(&sent[7]));
+
+    // The public command list is the residents'; the staff list is registered for the staff
+    // chat only.
+    let state = fake.state();
+    let registrations = state.calls_to("setMyCommands");
+    let names = |call: &fake_bot_api::Call| -> Vec<String> {
+        call.body["commands"].as_array().unwrap().iter().map(|c| c["command"].as_str().unwrap().to_string()).collect()
+    };
+    let public: Vec<_> = registrations.iter().filter(|c| c.body.get("scope").is_none()).collect();
+    assert_eq!(public.len(), 1);
+    assert!(!names(public[0]).iter().any(|n| ["stats", "unanswered", "test"].contains(&n.as_str())), "{:?}", names(public[0]));
+    let scoped: Vec<_> = registrations.iter().filter(|c| c.body.get("scope").is_some()).collect();
+    assert_eq!(scoped.len(), 1);
+    assert_eq!(scoped[0].body["scope"], serde_json::json!({"type": "chat", "chat_id": STAFF}));
+    assert!(["start", "help", "stats", "unanswered", "test"].iter().all(|n| names(scoped[0]).contains(&n.to_string())));
+}
+
+#[test]
+fn staff_commands_from_anyone_else_get_the_resident_behaviour() {
+    let fake = FakeBotApi::start();
+    let bot = StaffBot::start(&fake);
+    // Data a leak would show.
+    let resident = 6001;
+    fake.text(resident, UNSURE_QUESTION);
+    wait_messages(&fake, &bot, resident, 1);
+
+    let outsider = 6002;
+    for command in ["/stats", "/stats 30", "/unanswered", "/unanswered 5", "/test 母のもの忘れ"] {
+        fake.text(outsider, command);
+    }
+    // A handled button a resident could forge.
+    fake.press(outsider, "st:ok:1");
+    fake.text(outsider, "/nosuchcommand");
+    let sent = wait_messages(&fake, &bot, outsider, 7);
+    let texts: Vec<&str> = sent.iter().map(text_of).collect();
+    assert!(texts[..5].iter().all(|t| *t == help()), "every staff command is an unknown command: {texts:#?}");
+    assert_eq!(texts[5], escape_html(&dialogs().texts.expired), "the forged button is an old button");
+    assert_eq!(texts[6], help(), "the same as any unknown command");
+    assert!(sent.iter().all(|m| buttons(m).iter().all(|(_, data)| !data.starts_with("st:"))));
+
+    // The staff member in a group that is not `staff_chat`: resident behaviour too, so the
+    // residents in the group see nothing.
+    let group = -6100;
+    fake.group_text(group, STAFF, "/unanswered");
+    fake.group_text(group, STAFF, "/stats");
+    let sent = wait_messages(&fake, &bot, group, 2);
+    assert!(sent.iter().all(|m| text_of(m) == help()), "{sent:#?}");
+
+    let state = fake.state();
+    for message in state.calls_to("sendMessage").iter().filter(|c| c.body["chat_id"].as_i64() != Some(resident)) {
+        let text = message.body["text"].as_str().unwrap_or_default();
+        assert!(!text.contains("明日の天気") && !text.contains("[電話番号]") && !text.contains("質問: "), "staff data leaked: {text}");
+    }
+    drop(state);
+    assert!(!bot.log_text().contains("staff command"), "{}", bot.log_text());
+}
+
