@@ -241,21 +241,25 @@ impl Engine {
         };
 
         // Terms: place names set the area; municipality names then stop counting as search terms.
-        let mut terms: Vec<QueryTerm> = Vec::new();
-        let mut seen = HashSet::default();
+        let mut terms: Vec<QueryTerm> = Vec::with_capacity(analysis.terms.len());
+        let mut seen: HashSet<&str> = HashSet::default();
+        // The resident's words that are not place names: what bridges start from.
+        let mut own_terms: HashSet<&str> = HashSet::default();
         for term in &analysis.terms {
             let place = mentions.iter().find(|m| m.span.start < term.span.end && term.span.start < m.span.end);
-            if matches!(place, Some(p) if !p.is_district) || !seen.insert(term.text.clone()) {
+            if matches!(place, Some(p) if !p.is_district) || !seen.insert(term.text.as_str()) {
                 continue;
+            }
+            if place.is_none() {
+                own_terms.insert(term.text.as_str());
             }
             terms.push(QueryTerm { text: term.text.clone(), weight: 1.0, names_only: place.is_some() });
         }
         explanation.terms = terms.iter().map(|t| t.text.clone()).collect();
-        let own_terms: HashSet<String> = terms.iter().filter(|t| !t.names_only).map(|t| t.text.clone()).collect();
         for group in &self.bridges {
-            if group.iter().any(|phrase| phrase.iter().all(|w| own_terms.contains(w))) {
+            if group.iter().any(|phrase| phrase.iter().all(|w| own_terms.contains(w.as_str()))) {
                 for word in group.iter().flatten() {
-                    if seen.insert(word.clone()) {
+                    if seen.insert(word.as_str()) {
                         explanation.bridged.push(word.clone());
                         terms.push(QueryTerm { text: word.clone(), weight: BRIDGE_WEIGHT, names_only: false });
                     }
@@ -289,24 +293,31 @@ impl Engine {
         let empty = query.terms.is_empty() && query.kana_bigrams.is_empty() && explanation.named.is_empty();
         let own_weight: f32 = query.terms.iter().filter(|t| t.weight >= 1.0).count().max(1) as f32;
         let top_score = hits.first().map(|h| h.score).unwrap_or(0.0);
-        let mut candidates: Vec<Scored> = hits
+        fn matched_terms<'q>(hit: &'q crate::search::Hit, terms: &'q [QueryTerm]) -> impl Iterator<Item = &'q QueryTerm> {
+            hit.matched.iter().filter_map(|&t| terms.get(t))
+        }
+        // (confidence, hit): the matched words are written out only for the candidates kept.
+        let mut ranked: Vec<(f32, &crate::search::Hit)> = hits
             .iter()
             .map(|hit| {
-                let matched: Vec<&QueryTerm> = hit.matched.iter().filter_map(|&t| query.terms.get(t)).collect();
                 let named = explanation.named.contains(&self.knowledge.entries[hit.entry].title);
-                let coverage = if named { 1.0 } else {
-                    matched.iter().filter(|t| t.weight >= 1.0).count() as f32 / own_weight
-                };
-                let bridged = matched.iter().any(|t| t.weight < 1.0);
-                Scored {
-                    entry: hit.entry,
-                    score: hit.score,
-                    confidence: confidence(hit.score, top_score, coverage, bridged),
-                    matched: matched.iter().map(|t| t.text.clone()).collect(),
-                }
+                let own = matched_terms(hit, &query.terms).filter(|t| t.weight >= 1.0).count();
+                let coverage = if named { 1.0 } else { own as f32 / own_weight };
+                let bridged = matched_terms(hit, &query.terms).any(|t| t.weight < 1.0);
+                (confidence(hit.score, top_score, coverage, bridged), hit)
             })
             .collect();
-        candidates.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranked.truncate(self.settings.max_candidates.max(1 + self.settings.max_alternatives));
+        let candidates: Vec<Scored> = ranked
+            .into_iter()
+            .map(|(confidence, hit)| Scored {
+                entry: hit.entry,
+                score: hit.score,
+                confidence,
+                matched: matched_terms(hit, &query.terms).map(|t| t.text.clone()).collect(),
+            })
+            .collect();
 
         let signals =
             if self.crisis_words.is_match(&normalized) { self.crisis.signals_in(&normalized) } else { Vec::new() };

@@ -37,6 +37,8 @@ use crate::engine::Kind;
 const SALT_FILE: &str = "salt";
 const DB_DIR: &str = "db";
 const SALT_LEN: usize = 32;
+/// How long [`Store::open`] waits for a database another process is just letting go of.
+const LOCK_WAIT: Duration = Duration::from_secs(2);
 /// Handled update ids are kept this long; Telegram keeps undelivered updates for 24 hours.
 const HANDLED_KEEP: Duration = Duration::from_secs(3 * 24 * 3600);
 
@@ -139,11 +141,21 @@ impl Store {
     pub fn open(dir: &Path) -> anyhow::Result<Store> {
         create_private_dir(dir)?;
         let salt = read_or_make_salt(&dir.join(SALT_FILE))?;
-        let db = sled::Config::new()
-            .path(dir.join(DB_DIR))
-            .flush_every_ms(Some(500))
-            .open()
-            .with_context(|| format!("cannot open the database in {} (is another madoguchi running?)", dir.display()))?;
+        // sled gives up its file lock only once its flusher thread has let go, a moment after
+        // the last handle is dropped: a process that just stopped (a bot restarting, a test)
+        // may still hold it, so wait a little before calling the database busy.
+        let deadline = std::time::Instant::now() + LOCK_WAIT;
+        let db = loop {
+            match sled::Config::new().path(dir.join(DB_DIR)).flush_every_ms(Some(500)).open() {
+                Err(sled::Error::Io(e))
+                    if e.kind() == std::io::ErrorKind::WouldBlock && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                other => break other,
+            }
+        }
+        .with_context(|| format!("cannot open the database in {} (is another madoguchi running?)", dir.display()))?;
         Ok(Store {
             chats: db.open_tree("chats")?,
             records: db.open_tree("records")?,
