@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use chrono::NaiveDate;
+use lindera::dictionary::Dictionary;
 
 use crate::config::Config;
 use crate::dialogs::{self, Dialogs};
@@ -99,6 +100,21 @@ pub fn open(config: &Config, today: NaiveDate) -> anyhow::Result<Engine> {
     };
     let dir = dictionary_dir(config)?;
     let dictionary = dictionary::load(&dir)?;
+    Engine::build(dictionary, knowledge, dialogs, config.engine.clone()).context("building the search index")
+}
+
+/// What [`open`] does once the dictionary is loaded, for a caller that keeps one: the running
+/// bot's reload (`src/live.rs`) clones its dictionary rather than reading it again. Fails, with
+/// every error, when the check found any.
+pub fn build_checked(config: &Config, checked: Checked, dictionary: Dictionary) -> anyhow::Result<Engine> {
+    let errors: Vec<String> = checked.problems.iter().filter(|p| p.is_error()).map(ToString::to_string).collect();
+    let (Some(knowledge), Some(dialogs)) = (checked.knowledge, checked.dialogs) else {
+        bail!(
+            "the staff files have {} error(s); run `madoguchi index check` for details:\n{}",
+            errors.len(),
+            errors.join("\n")
+        );
+    };
     Engine::build(dictionary, knowledge, dialogs, config.engine.clone()).context("building the search index")
 }
 
