@@ -325,6 +325,30 @@ mod tests {
     }
 
     #[test]
+    fn the_watcher_reports_saves_but_not_reads_or_editor_scratch() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.toml");
+        std::fs::write(&file, "x = 1\n").unwrap();
+        let (reported, reports) = mpsc::channel();
+        let _watch = watch(&[dir.path().to_path_buf()], move |paths| {
+            let _ = reported.send(paths);
+        })
+        .expect("watching starts");
+        // A reload reads every file: that must never count as a change (it would loop).
+        for _ in 0..3 {
+            std::fs::read_to_string(&file).unwrap();
+        }
+        std::fs::write(dir.path().join(".a.toml.swp"), "scratch").unwrap();
+        std::fs::write(dir.path().join("a.toml~"), "backup").unwrap();
+        let nothing = reports.recv_timeout(QUIET + Duration::from_millis(600));
+        assert!(nothing.is_err(), "reported without a save: {nothing:?}");
+
+        std::fs::write(&file, "x = 2\n").unwrap();
+        let paths = reports.recv_timeout(Duration::from_secs(5)).expect("a save is reported");
+        assert_eq!(paths, vec![file]);
+    }
+
+    #[test]
     fn endless_writes_are_still_reported_after_the_maximum_delay() {
         let (send, receive) = mpsc::channel();
         let (reported, when) = mpsc::channel();
