@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use chrono::NaiveDate;
+use lindera::dictionary::Dictionary;
 
 use crate::config::Config;
 use crate::dialogs::{self, Dialogs};
@@ -89,19 +90,37 @@ pub fn dictionary_dir(config: &Config) -> anyhow::Result<PathBuf> {
 /// Opens the engine: dictionary, `dialogs/`, `index/`, search index.
 pub fn open(config: &Config, today: NaiveDate) -> anyhow::Result<Engine> {
     let checked = check(config, today);
-    let errors: Vec<String> = checked.problems.iter().filter(|p| p.is_error()).map(ToString::to_string).collect();
+    // Errors in the staff files first: they are what staff can fix.
+    refuse_errors(&checked)?;
+    let dir = dictionary_dir(config)?;
+    let dictionary = dictionary::load(&dir)?;
+    build_checked(config, checked, dictionary)
+}
+
+/// What [`open`] does once the dictionary is loaded, for a caller that keeps one: the running
+/// bot's reload (`src/live.rs`) clones its dictionary rather than reading it again. Fails, with
+/// every error, when the check found any. The search index comes from the cache directory when
+/// these staff files were indexed before (see `search::cache`).
+pub fn build_checked(config: &Config, checked: Checked, dictionary: Dictionary) -> anyhow::Result<Engine> {
+    refuse_errors(&checked)?;
     let (Some(knowledge), Some(dialogs)) = (checked.knowledge, checked.dialogs) else {
+        bail!("the staff files could not be loaded; run `madoguchi index check` for details");
+    };
+    let cache = config.effective_cache_dir();
+    Engine::build_cached(dictionary, knowledge, dialogs, config.engine.clone(), Some(&cache))
+        .context("building the search index")
+}
+
+fn refuse_errors(checked: &Checked) -> anyhow::Result<()> {
+    let errors: Vec<String> = checked.problems.iter().filter(|p| p.is_error()).map(ToString::to_string).collect();
+    if !errors.is_empty() {
         bail!(
             "the staff files have {} error(s); run `madoguchi index check` for details:\n{}",
             errors.len(),
             errors.join("\n")
         );
-    };
-    let dir = dictionary_dir(config)?;
-    let dictionary = dictionary::load(&dir)?;
-    let cache = config.effective_cache_dir();
-    Engine::build_cached(dictionary, knowledge, dialogs, config.engine.clone(), Some(&cache))
-        .context("building the search index")
+    }
+    Ok(())
 }
 
 /// Today in Japan (the date the staff and residents live by).

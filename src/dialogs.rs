@@ -59,6 +59,8 @@ pub struct Texts {
     pub commands: CommandDescriptions,
     /// Read only by the staff ids of `[telegram] staff` (see `crate::staff`).
     pub staff: StaffTexts,
+    /// What staff read after a reload (`/reload`, and in the staff chat).
+    pub reload: ReloadTexts,
 }
 
 /// The words of the staff commands (`/stats`, `/unanswered`, `/test`) and of `madoguchi stats`
@@ -147,6 +149,22 @@ pub struct ButtonLabels {
     pub not_helpful: String,
     pub general_window: String,
     pub menu: String,
+}
+
+/// What staff read after a reload (`/reload`, and in the staff chat): see `src/telegram/reload.rs`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReloadTexts {
+    /// The new answers serve: `{entries}` entries, built in `{seconds}` seconds.
+    pub done: String,
+    /// Added after `done` when entries are due for a check: `{count}` warnings.
+    pub warnings: String,
+    /// The edit has `{count}` errors and was not taken; the errors follow, one per line.
+    pub rejected: String,
+    /// After the errors listed, when there were more: `{count}` not shown.
+    pub more: String,
+    /// The files were fine but the reload failed anyway (the log says why).
+    pub failed: String,
 }
 
 /// The command list Telegram shows next to the message box (`setMyCommands`).

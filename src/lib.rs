@@ -21,6 +21,9 @@
 //!
 //! The engine never prints and knows no channel; the channels only deliver what the dialog
 //! layer returns. `madoguchi index check` runs the same loaders as serving.
+//!
+//! The bot serves through [`live::LiveEngine`], which rebuilds the engine with the same loaders
+//! when staff save a file (or on SIGHUP, or `/reload`) and swaps it in only when it has no error.
 
 pub mod analyzer;
 pub mod app;
@@ -33,6 +36,7 @@ pub mod engine;
 pub mod eval;
 pub mod explain;
 pub mod knowledge;
+pub mod live;
 pub mod output;
 pub mod reply;
 pub mod search;

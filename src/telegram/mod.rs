@@ -25,11 +25,15 @@
 //! - Staff commands (`/stats`, `/unanswered`, `/test`, the handled buttons) are gated by the
 //!   sender's user id in [`staff`] before the resident dialog; from anyone else they are
 //!   resident input like any other.
+//! - The engine is a [`LiveEngine`]: each update answers with the engine current when it
+//!   started, while `reload.rs` swaps in a new one when staff save a file, on SIGHUP, or on a
+//!   staff member's `/reload` (a broken edit is rejected, reported in the staff chat).
 
 mod incoming;
 mod limits;
 mod outgoing;
 mod staff;
+mod reload;
 mod token;
 
 use std::future::Future;
@@ -54,6 +58,7 @@ use teloxide::{ApiError, Bot, RequestError};
 use crate::config::Config;
 use crate::dialog::{respond, Event};
 use crate::engine::Engine;
+use crate::live::LiveEngine;
 use crate::reply::Reply;
 use crate::store::Store;
 
@@ -80,7 +85,7 @@ pub struct Options {
     pub poll_timeout: Duration,
     pub retry: Retry,
     pub retention_days: u32,
-    /// Who may use the staff commands (nobody by default).
+    /// Who may use the staff commands, `/reload` included, and the staff chat (nobody by default).
     pub staff: StaffOptions,
 }
 
@@ -133,11 +138,11 @@ pub fn run(config: &Config, data_dir: Option<PathBuf>, today: chrono::NaiveDate)
     let api_url = api_url(config)?;
     let data_dir = data_dir.unwrap_or_else(|| config.effective_data_dir());
     let store = Arc::new(Store::open(&data_dir)?);
-    let engine = Arc::new(crate::app::open(config, today)?);
+    let engine = Arc::new(LiveEngine::open(config, today)?);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let options = Options { staff: StaffOptions::from_config(config), ..Options::new(token, api_url, config.records.retention_days) };
     tracing::info!(data_dir = %data_dir.display(), api = %options.api_url, "starting");
-    let result = runtime.block_on(serve(engine, store.clone(), options, shutdown_signal()));
+    let result = runtime.block_on(serve_live(engine, store.clone(), options, shutdown_signal()));
     store.flush().context("flushing the database")?;
     // Do not wait for blocked tasks (a send still retrying) beyond the grace period.
     runtime.shutdown_timeout(Duration::from_secs(1));
@@ -191,10 +196,21 @@ fn is_loopback(url: &reqwest::Url) -> bool {
     host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Serves until `shutdown` resolves. The engine and store are shared with the caller (tests
-/// and the bench inspect the store afterwards).
+/// Serves one engine, never reloaded, until `shutdown` resolves. The engine and store are
+/// shared with the caller (tests and the bench inspect the store afterwards).
 pub async fn serve(
     engine: Arc<Engine>,
+    store: Arc<Store>,
+    options: Options,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    serve_live(Arc::new(LiveEngine::fixed(engine)), store, options, shutdown).await
+}
+
+/// Serves until `shutdown` resolves, reloading the engine when staff change its files (if it
+/// was opened from files: [`LiveEngine::open`]).
+pub async fn serve_live(
+    engine: Arc<LiveEngine>,
     store: Arc<Store>,
     options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -202,8 +218,8 @@ pub async fn serve(
     let bot = bot(&options)?;
     let me = identify(&bot, &options).await?;
     tracing::info!(username = %me.username, "connected to the Bot API");
-    register_commands(&bot, &engine, &options.retry).await;
-    staff::register_commands(&bot, &engine, &options.staff, &options.retry).await;
+    register_commands(&bot, &engine.current(), &options.retry).await;
+    staff::register_commands(&bot, &engine.current(), &options.staff, &options.retry).await;
 
     let mut polling = Polling::builder(bot.clone())
         .timeout(options.poll_timeout)
@@ -214,7 +230,11 @@ pub async fn serve(
     let stop = teloxide::update_listeners::UpdateListener::stop_token(&mut polling);
 
     let limiter = RateLimiter::new(options.limits);
-    let shared = Arc::new(Shared { engine, store: store.clone(), me, retry: options.retry, limiter, staff: options.staff });
+    let (reloads, reload_requests) = reload::Reloads::channel();
+    let triggers = reload::start_triggers(&engine, &reloads);
+    let staff_chat = options.staff.staff_chat;
+    let shared = Arc::new(Shared { engine, store: store.clone(), me, retry: options.retry, limiter, staff: options.staff, reloads });
+    let reloader = tokio::spawn(reload::run(reload_requests, shared.clone(), bot.clone(), staff_chat));
     let handler = dptree::entry()
         .branch(Update::filter_message().endpoint(on_update))
         .branch(Update::filter_callback_query().endpoint(on_update));
@@ -246,6 +266,8 @@ pub async fn serve(
     };
     stopper.abort();
     purge.abort();
+    drop(triggers);
+    reloader.abort();
     store.flush().context("flushing the database")?;
     tracing::info!("stopped");
     result.context("the Bot API refused to start polling")
@@ -293,12 +315,14 @@ async fn purge_loop(store: Arc<Store>, retention_days: u32) {
 }
 
 struct Shared {
-    engine: Arc<Engine>,
+    /// Take `engine.current()` once per update (see `handle`).
+    engine: Arc<LiveEngine>,
     store: Arc<Store>,
     me: Identity,
     retry: Retry,
     limiter: RateLimiter,
     staff: StaffOptions,
+    reloads: reload::Reloads,
 }
 
 type Api = Bot;
@@ -330,17 +354,26 @@ async fn handle(update: &Update, bot: &Api, shared: &Shared) -> anyhow::Result<(
     let Some(incoming) = incoming(update, &shared.me) else {
         return Ok(());
     };
+    // Staff commands (reload.rs), for the ids in [telegram] staff only; from anyone else they
+    // go on to the dialog like any unknown command and reveal nothing.
+    if reload::is_reload(&incoming) && shared.staff.allows(&incoming) {
+        shared.reloads.request(reload::Trigger::Command { chat: incoming.chat_id });
+        return Ok(());
+    }
     if let Some(callback) = &incoming.callback {
         // First, so the button stops spinning whatever happens next.
         with_retry("answerCallbackQuery", &shared.retry, || bot.answer_callback_query(callback.clone()).send())
             .await
             .context("answerCallbackQuery")?;
     }
+    // One engine for the whole update: a reload swapping in a new one meanwhile does not
+    // change an answer half-way (the old engine lives until its last update is done).
+    let engine = shared.engine.current();
     // Staff commands from staff ids; for anyone else this is `None` and nothing differs.
-    if let Some(replies) = staff::replies(&incoming, &shared.staff, &shared.engine, &shared.store) {
-        return send_replies(bot, shared, incoming.chat_id, &replies).await;
+    if let Some(replies) = staff::replies(&incoming, &shared.staff, &engine, &shared.store) {
+        return send_replies(bot, shared, &engine, incoming.chat_id, &replies).await;
     }
-    let (store, engine) = (&shared.store, &shared.engine);
+    let (store, engine) = (&shared.store, &*engine);
     let chat = store.chat_key(incoming.chat_id);
     let state = store.state(&chat).unwrap_or_else(|e| {
         tracing::error!(?chat, "cannot read the chat state, starting afresh: {e}");
@@ -360,14 +393,14 @@ async fn handle(update: &Update, bot: &Api, shared: &Shared) -> anyhow::Result<(
             tracing::error!(?chat, "cannot store the chat state: {e}");
         }
     }
-    send_replies(bot, shared, incoming.chat_id, &replies).await
+    send_replies(bot, shared, engine, incoming.chat_id, &replies).await
 }
 
 /// Sends replies in order, each split into messages, within the rate limits.
-async fn send_replies(bot: &Api, shared: &Shared, chat: i64, replies: &[Reply]) -> anyhow::Result<()> {
+async fn send_replies(bot: &Api, shared: &Shared, engine: &Engine, chat: i64, replies: &[Reply]) -> anyhow::Result<()> {
     let chat_id = ChatId(chat);
     for reply in replies {
-        for message in messages(reply, shared.engine.dialogs()) {
+        for message in messages(reply, engine.dialogs()) {
             let send = || {
                 let mut request = bot
                     .send_message(chat_id, message.html.clone())

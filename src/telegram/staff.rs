@@ -52,7 +52,7 @@ impl StaffOptions {
     }
 
     /// Whether this update comes from a staff member, in a chat where staff data may be shown.
-    fn allows(&self, incoming: &Incoming) -> bool {
+    pub(super) fn allows(&self, incoming: &Incoming) -> bool {
         let Some(user) = incoming.from.and_then(|id| i64::try_from(id).ok()) else {
             return false;
         };
