@@ -1,7 +1,13 @@
 //! One answer in process (analysis + search + decision), on the real index and on 10,000
-//! synthetic entries. Run with `cargo bench --bench answer`; criterion prints the median.
+//! synthetic entries. Run with `cargo bench --bench answer`.
+//!
+//! First it prints the distribution over whole question sets (`tests/questions.jsonl`, and
+//! `../shared/eval/dev.jsonl` when it is there; area not given): each question's median time
+//! over many runs, then the p50 / p90 / max of those medians. Criterion then measures six typical questions one by
+//! one (short, long, with a place, out of scope) and the whole set per iteration.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use madoguchi::config::Config;
@@ -39,18 +45,65 @@ fn synthetic(engine: &Engine, n: usize) -> madoguchi::knowledge::Knowledge {
     knowledge
 }
 
+/// The questions of a question set (relative to the crate), or none when it is not there
+/// (`../shared` is beside the repository only where the outside evaluation lives).
+fn questions_of(relative: &str) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    match madoguchi::eval::read_cases(&path) {
+        Ok(cases) => cases.into_iter().map(|(_, case)| case.q).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Each question's median time over `runs` answers, then the p50 / p90 / max over questions.
+fn distribution(name: &str, engine: &Engine, questions: &[String], runs: usize) {
+    let mut medians: Vec<Duration> = questions
+        .iter()
+        .map(|q| {
+            let mut times: Vec<Duration> = (0..runs)
+                .map(|_| {
+                    let start = Instant::now();
+                    std::hint::black_box(engine.decide(std::hint::black_box(q), None));
+                    start.elapsed()
+                })
+                .collect();
+            times.sort();
+            times[times.len() / 2]
+        })
+        .collect();
+    medians.sort();
+    let at = |p: f64| medians[((medians.len() - 1) as f64 * p).round() as usize];
+    println!(
+        "{name}: {} questions, per-question median answer time: p50 {:.1?}  p90 {:.1?}  max {:.1?}",
+        medians.len(),
+        at(0.5),
+        at(0.9),
+        at(1.0)
+    );
+}
+
 fn bench(c: &mut Criterion) {
     let config = config();
     let engine = madoguchi::app::open(&config, madoguchi::app::today()).expect("engine");
+    let questions = questions_of("tests/questions.jsonl");
+    assert!(!questions.is_empty(), "tests/questions.jsonl");
+    let dev = questions_of("../shared/eval/dev.jsonl");
     let mut analysis = c.benchmark_group("analyze");
     for (i, question) in QUESTIONS.iter().enumerate() {
         analysis.bench_function(format!("q{i}"), |b| b.iter(|| engine.analyzer().analyze(question)));
     }
     analysis.finish();
+    distribution("index66 tests/questions.jsonl", &engine, &questions, 201);
+    if !dev.is_empty() {
+        distribution("index66 ../shared/eval/dev.jsonl", &engine, &dev, 201);
+    }
     let mut group = c.benchmark_group("answer");
     for (i, question) in QUESTIONS.iter().enumerate() {
         group.bench_function(format!("index66/q{i}"), |b| b.iter(|| engine.decide(question, None)));
     }
+    group.bench_function(format!("index66/all{}", questions.len()), |b| {
+        b.iter(|| questions.iter().map(|q| engine.decide(q, None).candidates.len()).sum::<usize>())
+    });
     let large = Engine::with_analyzer(
         engine.analyzer().clone(),
         synthetic(&engine, 10_000),
@@ -58,6 +111,10 @@ fn bench(c: &mut Criterion) {
         config.engine.clone(),
     )
     .expect("large engine");
+    distribution("index10k tests/questions.jsonl", &large, &questions, 21);
+    if !dev.is_empty() {
+        distribution("index10k ../shared/eval/dev.jsonl", &large, &dev, 21);
+    }
     for (i, question) in QUESTIONS.iter().enumerate() {
         group.bench_function(format!("index10k/q{i}"), |b| b.iter(|| large.decide(question, None)));
     }

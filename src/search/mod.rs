@@ -111,6 +111,8 @@ pub struct SearchIndex {
     total_docs: u64,
     /// Per entry, its municipality.
     municipalities: Vec<String>,
+    /// Per entry, its index in `municipalities` (compared per matching document).
+    entry_municipality: Vec<u16>,
 }
 
 impl SearchIndex {
@@ -200,8 +202,19 @@ impl SearchIndex {
                 ScoredField { weight, norm }
             })
             .collect();
-        let municipalities = entries.iter().map(|e| e.municipality.clone()).collect();
-        Ok(SearchIndex { _searcher: searcher, fields, segments, total_docs, municipalities })
+        let mut municipalities: Vec<String> = Vec::new();
+        let mut entry_municipality = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let id = match municipalities.iter().position(|m| *m == entry.municipality) {
+                Some(id) => id,
+                None => {
+                    municipalities.push(entry.municipality.clone());
+                    municipalities.len() - 1
+                }
+            };
+            entry_municipality.push(u16::try_from(id).unwrap_or(u16::MAX));
+        }
+        Ok(SearchIndex { _searcher: searcher, fields, segments, total_docs, municipalities, entry_municipality })
     }
 
     /// The best `limit` entries for `query`, best first (on equal scores, the earlier entry).
@@ -211,6 +224,10 @@ impl SearchIndex {
         let mut found: Vec<(f32, usize, usize, u32)> = Vec::new();
         let mut matched_per_segment = Vec::with_capacity(self.segments.len());
         let kana = self.fields.len() - 1;
+        // The area as a municipality id; `Some(None)` (an area no entry has) matches nothing.
+        let area: Option<Option<u16>> = query.municipality.as_ref().map(|name| {
+            self.municipalities.iter().position(|m| m == name).and_then(|id| u16::try_from(id).ok())
+        });
         for (segment_ord, segment) in self.segments.iter().enumerate() {
             let mut pass = SegmentPass::new(segment.entries.len());
             for (index, term) in query.terms.iter().enumerate() {
@@ -236,23 +253,38 @@ impl SearchIndex {
             for &doc in &pass.touched {
                 let entry = segment.entries[doc as usize] as usize;
                 let score = pass.total[doc as usize];
-                let in_area = query.municipality.as_ref().is_none_or(|m| self.municipalities[entry] == *m);
+                let in_area = area.is_none_or(|a| Some(self.entry_municipality[entry]) == a);
                 if score > 0.0 && in_area {
                     found.push((score, entry, segment_ord, doc));
                 }
             }
             matched_per_segment.push(pass.matched);
         }
-        found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        found.truncate(limit.max(1));
-        found
-            .into_iter()
-            .map(|(score, entry, segment, doc)| Hit {
-                entry,
-                score,
-                matched: matched_per_segment[segment].iter().filter(|(d, _)| *d == doc).map(|(_, t)| *t).collect(),
-            })
-            .collect()
+        // Only the best `limit` are wanted: select them before sorting (on a large index most
+        // documents match some common word).
+        let order = |a: &(f32, usize, usize, u32), b: &(f32, usize, usize, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        let limit = limit.max(1);
+        if found.len() > limit {
+            found.select_nth_unstable_by(limit - 1, order);
+            found.truncate(limit);
+        }
+        found.sort_by(order);
+        let mut hits: Vec<Hit> =
+            found.iter().map(|&(score, entry, _, _)| Hit { entry, score, matched: Vec::new() }).collect();
+        // Which terms each kept document holds, in one pass over the matches of its segment.
+        for (segment, matched) in matched_per_segment.iter().enumerate() {
+            let kept: Vec<(u32, usize)> =
+                found.iter().enumerate().filter(|(_, f)| f.2 == segment).map(|(rank, f)| (f.3, rank)).collect();
+            if kept.is_empty() {
+                continue;
+            }
+            for &(doc, term) in matched {
+                if let Some(&(_, rank)) = kept.iter().find(|(d, _)| *d == doc) {
+                    hits[rank].matched.push(term);
+                }
+            }
+        }
+        hits
     }
 
     /// Adds the BM25 scores of `text` in field `field` (its postings in this segment: `info`),
