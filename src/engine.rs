@@ -226,7 +226,7 @@ impl Engine {
 
     /// Answers one question. `area` is the resident's setting, if any (an official name).
     pub fn decide(&self, question: &str, area: Option<&str>) -> Decision {
-        let analysis = self.analyzer.analyze(question);
+        let analysis = self.analyzer.analyze_question(question);
         let normalized = analysis.normalized.clone();
         let cut = question.chars().count() > crate::analyzer::MAX_ANALYZED_CHARS;
         let mentions = self.knowledge.places.mentions(&normalized);

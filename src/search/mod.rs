@@ -26,13 +26,13 @@ use std::sync::Arc;
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::InvertedIndexReader;
-use tantivy::postings::{Postings, TermInfo};
+use tantivy::postings::TermInfo;
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer};
 use rustc_hash::FxHashMap;
-use tantivy::{DocSet, Index, Searcher, TantivyDocument, TERMINATED};
+use tantivy::{Index, Searcher, TantivyDocument};
 
 use crate::analyzer::{
     kana_tokens, term_tokens, Analysis, Analyzer, KanaTokenizer, TermTokenizer, KANA_TOKENIZER, TERM_TOKENIZER,
@@ -312,18 +312,28 @@ impl SearchIndex {
                 .sum()
         };
         let segment = &self.segments[segment_ord];
-        let Ok(mut postings) = segment.inverted[field].read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)
+        // Block by block (128 documents each): no per-document cursor, nothing to seek.
+        let Ok(mut block) = segment.inverted[field].read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)
         else {
             return;
         };
         let idf = idf(doc_freq, self.total_docs);
         let term_weight = weight * scored.weight * idf * (1.0 + K1);
         let norms = &segment.fieldnorms[field];
-        let mut doc = postings.doc();
-        while doc != TERMINATED {
-            let tf = postings.term_freq() as f32;
-            pass.add(doc, term_weight * tf / (tf + scored.norm[norms.fieldnorm_id(doc) as usize]));
-            doc = postings.advance();
+        let mut remaining = info.doc_freq as usize;
+        while remaining > 0 {
+            let (docs, freqs) = (block.docs(), block.freqs());
+            if docs.is_empty() {
+                break;
+            }
+            for (&doc, &tf) in docs.iter().zip(freqs) {
+                let tf = tf as f32;
+                pass.add(doc, term_weight * tf / (tf + scored.norm[norms.fieldnorm_id(doc) as usize]));
+            }
+            remaining = remaining.saturating_sub(docs.len());
+            if remaining > 0 {
+                block.advance();
+            }
         }
     }
 }
