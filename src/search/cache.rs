@@ -67,8 +67,18 @@ pub fn open_or_create(
     let root = cache_dir.join(SUBDIR);
     let target = root.join(key);
     if target.is_dir() {
-        touch(&target);
-        return Index::open_in_dir(&target).with_context(|| format!("opening {}", target.display()));
+        match Index::open_in_dir(&target) {
+            Ok(index) => {
+                touch(&target);
+                return Ok(index);
+            }
+            // Damaged from outside (a file deleted by hand, a full disk while copying the
+            // cache): remove it and build it again rather than fail every start from now on.
+            Err(e) => {
+                tracing::warn!("the cached search index {} is damaged ({e}); building it again", target.display());
+                std::fs::remove_dir_all(&target).with_context(|| format!("removing {}", target.display()))?;
+            }
+        }
     }
     std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
     let building = building_dir(&root);
