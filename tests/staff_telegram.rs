@@ -3,104 +3,33 @@
 //! gets `/stats`, `/unanswered` (masked, with working handled buttons) and `/test`; anyone
 //! else sending the same gets exactly the resident behaviour and no staff data.
 
+mod bot_process;
 mod common;
 mod fake_bot_api;
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
-use std::time::Duration;
-
+use bot_process::{buttons, dialogs, text_of, wait_messages, RunningBot};
 use fake_bot_api::FakeBotApi;
-use madoguchi::dialogs::Dialogs;
 use madoguchi::reply::escape_html;
-use serde_json::Value;
 
-const REPLY_WAIT: Duration = Duration::from_secs(40);
 /// The staff member's Telegram user id (and so their private chat's id).
 const STAFF: i64 = 777;
 /// A fallback question holding a phone number and an e-mail address.
 const UNSURE_QUESTION: &str = "明日の天気を教えて。電話は090-1234-5678、メールはtaro@example.jpです";
 
-fn dialogs() -> &'static Dialogs {
-    static DIALOGS: OnceLock<Dialogs> = OnceLock::new();
-    DIALOGS.get_or_init(|| madoguchi::dialogs::load(&common::repo().join("dialogs")).0.expect("dialogs/ loads"))
-}
-
-/// A running `madoguchi run` with staff configured, killed when dropped.
-struct StaffBot {
-    child: Child,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl StaffBot {
-    fn start(fake: &FakeBotApi) -> StaffBot {
-        madoguchi::app::dictionary_dir(&common::config()).expect("dictionary builds");
-        let dir = tempfile::Builder::new().prefix("staff-bot").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-        let config = dir.path().join("config.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "index_dir = {:?}\ndialogs_dir = {:?}\n\n[telegram]\nstaff = [{STAFF}]\n",
-                common::repo().join("index").display().to_string(),
-                common::repo().join("dialogs").display().to_string(),
-            ),
-        )
-        .unwrap();
-        let log = dir.path().join("bot.log");
-        let child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-            .arg("--config")
-            .arg(&config)
-            .arg("--cache-dir")
-            .arg(common::cache_dir())
-            .arg("run")
-            .arg("--data-dir")
-            .arg(dir.path().join("data"))
-            .env("TELOXIDE_API_URL", &fake.url)
-            .env("TELOXIDE_TOKEN", fake_bot_api::TOKEN)
-            .env("RUST_LOG", "info")
-            .env_remove("MADOGUCHI_DATA_DIR")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("madoguchi starts");
-        StaffBot { child, log, _dir: dir }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for StaffBot {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Waits until `chat` has received `n` messages; returns them.
-fn wait_messages(fake: &FakeBotApi, bot: &StaffBot, chat: i64, n: usize) -> Vec<Value> {
-    let arrived = fake.wait_for(REPLY_WAIT, |s| s.sent_to(chat).len() >= n);
-    let sent: Vec<Value> = fake.state().sent_to(chat).into_iter().cloned().collect();
-    assert!(arrived, "help: chat {chat} got {} of {n} messages\nsent: {sent:#?}\nlog:\n{}", sent.len(), bot.log_text());
-    sent
-}
-
-fn text_of(message: &Value) -> &str {
-    message["text"].as_str().unwrap_or_default()
-}
-
-fn buttons(message: &Value) -> Vec<(String, String)> {
-    message["reply_markup"]["inline_keyboard"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|row| row.as_array().unwrap().iter())
-        .map(|b| (b["text"].as_str().unwrap().to_string(), b["callback_data"].as_str().unwrap().to_string()))
-        .collect()
+/// `madoguchi run` with staff configured, in a folder of its own (kept while the bot runs).
+fn start_staff_bot(fake: &FakeBotApi) -> (RunningBot, tempfile::TempDir) {
+    let dir = tempfile::Builder::new().prefix("staff-bot").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "index_dir = {:?}\ndialogs_dir = {:?}\n\n[telegram]\nstaff = [{STAFF}]\n",
+            common::repo().join("index").display().to_string(),
+            common::repo().join("dialogs").display().to_string(),
+        ),
+    )
+    .unwrap();
+    (RunningBot::start_with(fake, &dir.path().join("data"), &config, Some(fake_bot_api::TOKEN)), dir)
 }
 
 /// What a resident's message would get, for comparison: the help text of an unknown command.
@@ -111,7 +40,7 @@ fn help() -> String {
 #[test]
 fn staff_get_stats_unanswered_with_handled_buttons_and_test() {
     let fake = FakeBotApi::start();
-    let bot = StaffBot::start(&fake);
+    let (bot, _dir) = start_staff_bot(&fake);
     let staff = &dialogs().texts.staff;
 
     // Residents first: an unsure question holding personal data, and an answer marked 違った.
@@ -197,7 +126,7 @@ fn staff_get_stats_unanswered_with_handled_buttons_and_test() {
 #[test]
 fn staff_commands_from_anyone_else_get_the_resident_behaviour() {
     let fake = FakeBotApi::start();
-    let bot = StaffBot::start(&fake);
+    let (bot, _dir) = start_staff_bot(&fake);
     // Data a leak would show.
     let resident = 6001;
     fake.text(resident, UNSURE_QUESTION);

@@ -2,136 +2,17 @@
 //! 127.0.0.1 (tests/fake_bot_api), checked by what a resident would see. No token, no network
 //! beyond loopback; every wait has a deadline.
 
+mod bot_process;
 mod common;
 mod fake_bot_api;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use bot_process::{buttons, dialogs, text_of, wait_messages, RunningBot, REPLY_WAIT};
 use fake_bot_api::{FakeBotApi, State};
-use madoguchi::dialogs::Dialogs;
 use madoguchi::reply::escape_html;
 use madoguchi::store::Store;
 use serde_json::Value;
-
-const REPLY_WAIT: Duration = Duration::from_secs(40);
-
-fn dialogs() -> &'static Dialogs {
-    static DIALOGS: OnceLock<Dialogs> = OnceLock::new();
-    DIALOGS.get_or_init(|| madoguchi::dialogs::load(&common::repo().join("dialogs")).0.expect("dialogs/ loads"))
-}
-
-/// Builds the dictionary once before any bot starts, so no bot spends its deadline on it.
-fn dictionary_ready() {
-    static READY: OnceLock<()> = OnceLock::new();
-    READY.get_or_init(|| {
-        madoguchi::app::dictionary_dir(&common::config()).expect("dictionary builds");
-    });
-}
-
-/// A running `madoguchi run`, killed if a test fails before stopping it.
-struct RunningBot {
-    child: Child,
-    log: PathBuf,
-}
-
-impl RunningBot {
-    fn start(fake: &FakeBotApi, data_dir: &Path) -> RunningBot {
-        Self::start_with(fake, data_dir, &common::repo().join("config.toml"), Some(fake_bot_api::TOKEN))
-    }
-
-    fn start_with(fake: &FakeBotApi, data_dir: &Path, config: &Path, token: Option<&str>) -> RunningBot {
-        dictionary_ready();
-        std::fs::create_dir_all(data_dir).unwrap();
-        let log = data_dir.join("bot.log");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_madoguchi"));
-        command
-            .arg("--config")
-            .arg(config)
-            .arg("--cache-dir")
-            .arg(common::cache_dir())
-            .arg("run")
-            .arg("--data-dir")
-            .arg(data_dir)
-            .env("TELOXIDE_API_URL", &fake.url)
-            .env("RUST_LOG", "info")
-            .env_remove("MADOGUCHI_DATA_DIR")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap());
-        match token {
-            Some(token) => command.env("TELOXIDE_TOKEN", token),
-            None => command.env_remove("TELOXIDE_TOKEN"),
-        };
-        RunningBot { child: command.spawn().expect("madoguchi starts"), log }
-    }
-
-    /// SIGTERM, then waits (at most 10 s) for the exit.
-    fn stop(self) -> (ExitStatus, Duration) {
-        self.signal("TERM")
-    }
-
-    /// Sends a signal (`TERM`, `INT` as Ctrl-C does) and waits (at most 10 s) for the exit.
-    fn signal(mut self, name: &str) -> (ExitStatus, Duration) {
-        let sent = Instant::now();
-        let status = Command::new("kill").arg(format!("-{name}")).arg(self.child.id().to_string()).status().unwrap();
-        assert!(status.success());
-        let exit = self.wait(Duration::from_secs(10)).unwrap_or_else(|| {
-            panic!("help: the bot did not stop within 10 s of SIG{name}\n{}", self.log_text())
-        });
-        (exit, sent.elapsed())
-    }
-
-    fn wait(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for RunningBot {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// Waits until `chat` has received `n` messages; they are returned.
-fn wait_messages(fake: &FakeBotApi, bot: &RunningBot, chat: i64, n: usize) -> Vec<Value> {
-    let arrived = fake.wait_for(REPLY_WAIT, |s| s.sent_to(chat).len() >= n);
-    let state = fake.state();
-    let sent: Vec<Value> = state.sent_to(chat).into_iter().cloned().collect();
-    assert!(arrived, "help: chat {chat} got {} of {n} messages\nsent: {sent:#?}\nlog:\n{}", sent.len(), bot.log_text());
-    sent
-}
-
-fn text_of(message: &Value) -> &str {
-    message["text"].as_str().unwrap_or_default()
-}
-
-/// (label, callback_data) of every inline button of a message.
-fn buttons(message: &Value) -> Vec<(String, String)> {
-    message["reply_markup"]["inline_keyboard"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|row| row.as_array().unwrap().iter())
-        .map(|b| (b["text"].as_str().unwrap().to_string(), b["callback_data"].as_str().unwrap().to_string()))
-        .collect()
-}
 
 /// Telegram's HTML parse mode accepts it: only `<b>` and `<a href>`, balanced; every `&` an
 /// entity; no stray `<` or `>`.
