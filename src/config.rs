@@ -51,6 +51,21 @@ pub struct TelegramConfig {
     pub staff: Vec<i64>,
     /// Optional staff group chat for reload errors and summaries.
     pub staff_chat: Option<i64>,
+    /// When the daily summary is posted to `staff_chat`, Japan time (`"08:30"`); none without it.
+    pub daily_summary: Option<DailyTime>,
+}
+
+/// A time of day in Japan time, written `"HH:MM"` in config.toml.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DailyTime(pub chrono::NaiveTime);
+
+impl<'de> Deserialize<'de> for DailyTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        chrono::NaiveTime::parse_from_str(text.trim(), "%H:%M").map(DailyTime).map_err(|_| {
+            serde::de::Error::custom(format!("「{text}」は時刻として読めません。\"08:30\" のように 時:分 で書いてください"))
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -165,6 +180,16 @@ mod tests {
     fn unknown_keys_are_rejected() {
         let err = Config::parse("index_dirr = \"x\"").unwrap_err();
         assert!(format!("{err:#}").contains("index_dirr"), "{err:#}");
+    }
+
+    #[test]
+    fn the_daily_summary_time_is_hours_and_minutes() {
+        let c = Config::parse("[telegram]\nstaff_chat = -100\ndaily_summary = \"08:30\"").unwrap();
+        assert_eq!(c.telegram.daily_summary, Some(DailyTime(chrono::NaiveTime::from_hms_opt(8, 30, 0).unwrap())));
+        for bad in ["\"8時半\"", "\"25:00\"", "830"] {
+            let err = Config::parse(&format!("[telegram]\ndaily_summary = {bad}")).unwrap_err();
+            assert!(format!("{err:#}").contains("line 2"), "{bad}: {err:#}");
+        }
     }
 
     #[test]

@@ -92,6 +92,9 @@ pub struct StaffTexts {
     pub handled_done: String,
     pub handled_already: String,
     pub handled_missing: String,
+    /// The daily summary in the staff chat: its first line, and the unanswered count.
+    pub summary_title: String,
+    pub summary_unanswered: String,
     pub masks: MaskLabels,
     pub commands: StaffCommandDescriptions,
 }

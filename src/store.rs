@@ -16,6 +16,8 @@
 //! - `reviewed`: [`RecordRef`] → time a staff member marked that question handled (対応済み)
 //!   from `/unanswered` or `madoguchi unanswered --handled`. Only the record's sequence number
 //!   is kept, never the chat key, so the mark says nothing about who asked.
+//! - `meta`: the bot's own bookkeeping: `summary` → the Japan date of the last daily summary
+//!   posted to the staff chat, so a restart neither repeats nor skips it.
 //!
 //! A record's key ends with a sequence number unique in the database ([`RecordRef`]): staff
 //! buttons and the CLI name a question by it, without the chat key.
@@ -27,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use ring::hmac;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +39,7 @@ use crate::engine::Kind;
 const SALT_FILE: &str = "salt";
 const DB_DIR: &str = "db";
 const SALT_LEN: usize = 32;
+const SUMMARY_KEY: &[u8] = b"summary";
 /// How long [`Store::open`] waits for a database another process (or a handle just dropped in
 /// this one) is letting go of. Measured releases take well under 100 ms; the margin is for a
 /// loaded machine.
@@ -134,6 +137,7 @@ pub struct Store {
     records: sled::Tree,
     handled: sled::Tree,
     reviewed: sled::Tree,
+    meta: sled::Tree,
     key: hmac::Key,
     dir: PathBuf,
 }
@@ -169,6 +173,7 @@ impl Store {
             records: db.open_tree("records")?,
             handled: db.open_tree("handled")?,
             reviewed: db.open_tree("reviewed")?,
+            meta: db.open_tree("meta")?,
             db,
             key: hmac::Key::new(hmac::HMAC_SHA256, &salt),
             dir: dir.to_path_buf(),
@@ -379,6 +384,22 @@ impl Store {
         Ok(self.handled.last()?.map(|(k, _)| u32::from_be_bytes(k.as_ref().try_into().unwrap_or([0; 4]))))
     }
 
+    /// The Japan date of the last daily summary posted, if any.
+    pub fn last_summary(&self) -> Result<Option<NaiveDate>, StoreError> {
+        Ok(self
+            .meta
+            .get(SUMMARY_KEY)?
+            .and_then(|bytes| std::str::from_utf8(&bytes).ok().and_then(|text| text.parse().ok())))
+    }
+
+    /// Records that the summary of `date` (Japan date) was posted, and writes it to disk at once:
+    /// a crash right after must not post it again.
+    pub fn mark_summary(&self, date: NaiveDate) -> Result<(), StoreError> {
+        self.meta.insert(SUMMARY_KEY, date.to_string().as_bytes())?;
+        self.meta.flush()?;
+        Ok(())
+    }
+
     /// Writes everything to disk.
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
@@ -582,6 +603,18 @@ mod tests {
         store.forget(&one).unwrap();
         assert!(!store.is_reviewed(parsed).unwrap());
         assert_eq!(store.mark_reviewed(parsed, now).unwrap(), Review::NotFound);
+    }
+
+    #[test]
+    fn the_last_summary_date_survives_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            assert_eq!(store.last_summary().unwrap(), None);
+            store.mark_summary(date).unwrap();
+        }
+        assert_eq!(Store::open(dir.path()).unwrap().last_summary().unwrap(), Some(date));
     }
 
     #[test]

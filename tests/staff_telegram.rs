@@ -9,7 +9,11 @@ mod fake_bot_api;
 
 use bot_process::{buttons, dialogs, text_of, wait_messages, RunningBot};
 use fake_bot_api::FakeBotApi;
+use chrono::{Duration, Utc};
+use madoguchi::dialog::Event;
+use madoguchi::engine::Kind;
 use madoguchi::reply::escape_html;
+use madoguchi::store::Store;
 
 /// The staff member's Telegram user id (and so their private chat's id).
 const STAFF: i64 = 777;
@@ -18,18 +22,24 @@ const UNSURE_QUESTION: &str = "明日の天気を教えて。電話は090-1234-5
 
 /// `madoguchi run` with staff configured, in a folder of its own (kept while the bot runs).
 fn start_staff_bot(fake: &FakeBotApi) -> (RunningBot, tempfile::TempDir) {
+    let dir = staff_bot_dir("");
+    (RunningBot::start_with(fake, &dir.path().join("data"), &dir.path().join("config.toml"), Some(fake_bot_api::TOKEN)), dir)
+}
+
+/// A folder with a config.toml naming the repository's index/ and dialogs/, `[telegram] staff =
+/// [STAFF]` and `telegram_extra` (more `[telegram]` lines); the bot's data goes in `data/`.
+fn staff_bot_dir(telegram_extra: &str) -> tempfile::TempDir {
     let dir = tempfile::Builder::new().prefix("staff-bot").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let config = dir.path().join("config.toml");
     std::fs::write(
-        &config,
+        dir.path().join("config.toml"),
         format!(
-            "index_dir = {:?}\ndialogs_dir = {:?}\n\n[telegram]\nstaff = [{STAFF}]\n",
+            "index_dir = {:?}\ndialogs_dir = {:?}\n\n[telegram]\nstaff = [{STAFF}]\n{telegram_extra}\n",
             common::repo().join("index").display().to_string(),
             common::repo().join("dialogs").display().to_string(),
         ),
     )
     .unwrap();
-    (RunningBot::start_with(fake, &dir.path().join("data"), &config, Some(fake_bot_api::TOKEN)), dir)
+    dir
 }
 
 /// What a resident's message would get, for comparison: the help text of an unknown command.
@@ -163,3 +173,51 @@ fn staff_commands_from_anyone_else_get_the_resident_behaviour() {
     assert!(!bot.log_text().contains("staff command"), "{}", bot.log_text());
 }
 
+
+#[test]
+fn the_daily_summary_goes_to_the_staff_chat_once_a_day() {
+    const STAFF_CHAT: i64 = -100_777;
+    // "00:00": whenever the test runs, today's summary time has passed, so it is owed at start.
+    let dir = staff_bot_dir(&format!("staff_chat = {STAFF_CHAT}\ndaily_summary = \"00:00\""));
+    let (config, data) = (dir.path().join("config.toml"), dir.path().join("data"));
+    // What an earlier run left: an answer and an unsure question holding a phone number.
+    {
+        let store = Store::open(&data).unwrap();
+        let chat = store.chat_key(5003);
+        let now = Utc::now();
+        let asked = |question: &str, kind, entry: Option<&str>| Event::Asked {
+            question: question.into(),
+            kind,
+            entry: entry.map(Into::into),
+            score: Some(0.5),
+            area: Some("世田谷区".into()),
+        };
+        store.apply(&chat, &[asked("子どもを預かってほしい", Kind::Answer, Some("setagaya/kosodate-coordinator"))], now - Duration::hours(2)).unwrap();
+        store.apply(&chat, &[asked("明日の天気は?090-1234-5678", Kind::Fallback, None)], now - Duration::hours(1)).unwrap();
+        store.flush().unwrap();
+    }
+    let staff = &dialogs().texts.staff;
+    let today = (Utc::now() + Duration::hours(9)).date_naive().format("%Y-%m-%d").to_string();
+
+    let fake = FakeBotApi::start();
+    let bot = RunningBot::start_with(&fake, &data, &config, Some(fake_bot_api::TOKEN));
+    let sent = wait_messages(&fake, &bot, STAFF_CHAT, 1);
+    let summary = text_of(&sent[0]);
+    assert!(summary.starts_with(&escape_html(&staff.summary_title.replace("{date}", &today))), "{summary}");
+    for part in ["過去 1 日の記録", "質問: 2 件", "答えた 50% / 自信なし 50%", &staff.summary_unanswered.replace("{count}", "1")] {
+        assert!(summary.contains(&escape_html(part)), "{part} missing:\n{summary}");
+    }
+    assert!(!summary.contains("090-1234-5678") && !summary.contains("明日の天気"), "questions are not in the summary:\n{summary}");
+    // A resident's question after the summary: it was posted once, not once per update.
+    fake.text(5004, "母のもの忘れがひどくなってきた");
+    wait_messages(&fake, &bot, 5004, 1);
+    let (exit, _) = bot.stop();
+    assert!(exit.success());
+
+    // Restarted the same day: the summary was posted already, so none comes.
+    let bot = RunningBot::start_with(&fake, &data, &config, Some(fake_bot_api::TOKEN));
+    fake.text(5004, "電球も替えられなくて困ってる");
+    wait_messages(&fake, &bot, 5004, 2);
+    assert_eq!(fake.state().sent_to(STAFF_CHAT).len(), 1, "the summary is posted once a day");
+    assert!(bot.log_text().contains("daily summary goes to the staff chat"), "{}", bot.log_text());
+}

@@ -18,6 +18,7 @@
 
 pub mod mask;
 pub mod stats;
+pub mod summary;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -34,6 +34,7 @@ mod limits;
 mod outgoing;
 mod staff;
 mod reload;
+mod summary;
 mod token;
 
 use std::future::Future;
@@ -233,8 +234,17 @@ pub async fn serve_live(
     let (reloads, reload_requests) = reload::Reloads::channel();
     let triggers = reload::start_triggers(&engine, &reloads);
     let staff_chat = options.staff.staff_chat;
+    let daily_summary = options.staff.daily_summary;
     let shared = Arc::new(Shared { engine, store: store.clone(), me, retry: options.retry, limiter, staff: options.staff, reloads });
     let reloader = tokio::spawn(reload::run(reload_requests, shared.clone(), bot.clone(), staff_chat));
+    let summaries = match (staff_chat, daily_summary) {
+        (Some(chat), Some(at)) => Some(tokio::spawn(summary::run(shared.clone(), bot.clone(), chat, at))),
+        (None, Some(_)) => {
+            tracing::warn!("[telegram] daily_summary is set but staff_chat is not: no summary is posted");
+            None
+        }
+        _ => None,
+    };
     let handler = dptree::entry()
         .branch(Update::filter_message().endpoint(on_update))
         .branch(Update::filter_callback_query().endpoint(on_update));
@@ -266,6 +276,9 @@ pub async fn serve_live(
     };
     stopper.abort();
     purge.abort();
+    if let Some(summaries) = summaries {
+        summaries.abort();
+    }
     drop(triggers);
     reloader.abort();
     store.flush().context("flushing the database")?;

@@ -244,7 +244,13 @@ fn commands_changed(before: &Engine, after: &Engine) -> bool {
 
 /// Sends a plain text (escaped, split at Telegram's limit) with the bot's rate limits and retries.
 async fn send(bot: &Bot, shared: &Shared, engine: &Engine, chat: i64, text: &str) -> anyhow::Result<()> {
-    for message in messages(&Reply::text(text), engine.dialogs()) {
+    send_reply(bot, shared, engine, chat, &Reply::text(text)).await
+}
+
+/// Sends a reply of the bot's own (a report, a summary: no update to answer) to a chat, split
+/// at Telegram's limit, with the bot's rate limits and retries. Buttons are not sent.
+pub(super) async fn send_reply(bot: &Bot, shared: &Shared, engine: &Engine, chat: i64, reply: &Reply) -> anyhow::Result<()> {
+    for message in messages(reply, engine.dialogs()) {
         shared.limiter.acquire(chat).await;
         let request = || {
             bot.send_message(ChatId(chat), message.html.clone())

@@ -40,6 +40,8 @@ pub struct StaffOptions {
     pub staff_chat: Option<i64>,
     /// `[freshness] max_age_months`, for the stale entries of `/stats`.
     pub max_age_months: u32,
+    /// `[telegram] daily_summary`: when the summary goes to `staff_chat` (Japan time).
+    pub daily_summary: Option<chrono::NaiveTime>,
 }
 
 impl StaffOptions {
@@ -48,6 +50,7 @@ impl StaffOptions {
             ids: config.telegram.staff.clone(),
             staff_chat: config.telegram.staff_chat,
             max_age_months: config.freshness.max_age_months,
+            daily_summary: config.telegram.daily_summary.map(|time| time.0),
         }
     }
 
