@@ -10,7 +10,9 @@
 //!    across entries (duplicate titles, general windows, crisis windows);
 //! 3. each problem is mapped back to its row and column;
 //! 4. rows are compared with the current files as parsed [`Entry`] values: only entries whose
-//!    content changed are rewritten, so export → import changes no byte;
+//!    content changed are rewritten, so export → import changes no byte; a rewritten file keeps
+//!    its `#` notes and layout, only the changed values are replaced
+//!    ([`csv::updated_entry_toml`]);
 //! 5. entries missing from the CSV are removed only with `allow_remove`, else reported as errors;
 //! 6. when there is no error, new files are written next to their targets and renamed over them.
 
@@ -227,7 +229,12 @@ pub fn import(config: &Config, file: &Path, options: ImportOptions, today: Naive
             Some(Current { entry: None, .. }) => report.changed.push(change(vec!["(読めなかったファイル)"])),
         }
         warnings_by_row.remove(&row.number).into_iter().flatten().for_each(|w| report.cells.push(w));
-        writes.push((path, csv::entry_toml(new)));
+        // A changed file keeps the staff's notes and layout; a new one is written in the template's.
+        let text = match current.get(row.id()).and_then(|c| c.text.as_deref()) {
+            Some(old_text) => csv::updated_entry_toml(old_text, new),
+            None => csv::entry_toml(new),
+        };
+        writes.push((path, text));
     }
     for (id, current) in &current {
         if first_row.contains_key(id.as_str()) {
@@ -259,6 +266,8 @@ struct Current {
     entry: Option<Entry>,
     /// Parsed without an error.
     clean: bool,
+    /// The file's text, when it could be read.
+    text: Option<String>,
 }
 
 fn read_places(index_dir: &Path) -> anyhow::Result<Places> {
@@ -283,12 +292,13 @@ fn current_entries(index_dir: &Path, places: &Places, rules: &EntryRules) -> any
             }
             let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
             let id = format!("{}/{stem}", m.folder);
-            let (entry, problems) = match std::fs::read_to_string(&path) {
-                Ok(text) => Entry::parse(&path, &id, &text, rules),
-                Err(_) => (None, Vec::new()),
+            let text = std::fs::read_to_string(&path).ok();
+            let (entry, problems) = match &text {
+                Some(text) => Entry::parse(&path, &id, text, rules),
+                None => (None, Vec::new()),
             };
             let clean = entry.is_some() && !problems.iter().any(Problem::is_error);
-            current.insert(id, Current { path, entry, clean });
+            current.insert(id, Current { path, entry, clean, text });
         }
     }
     Ok(current)

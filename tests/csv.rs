@@ -98,6 +98,13 @@ fn export_then_import_changes_nothing() {
 #[test]
 fn an_edited_cell_changes_exactly_that_file() {
     let ws = Workspace::new();
+    // Staff notes in the file: the import rewrites the changed values and keeps them.
+    let file = ws.path("index/nishitokyo/food-drive.toml");
+    let noted = std::fs::read_to_string(&file)
+        .unwrap()
+        .replacen("id = ", "# 2026-11 社協に確認済み\nid = ", 1)
+        .replacen("\nkeywords = ", "\n# 住民の言い方を足すときはここ\nkeywords = ", 1);
+    std::fs::write(&file, noted).unwrap();
     let before = ws.index_files();
     let mut sheet = exported(&ws);
     let id = "nishitokyo/food-drive";
@@ -117,7 +124,8 @@ fn an_edited_cell_changes_exactly_that_file() {
     let text = String::from_utf8(after[&std::path::PathBuf::from("nishitokyo/food-drive.toml")].clone()).unwrap();
     assert!(text.contains("\"もったいない食品\""), "{text}");
     assert!(text.contains("\nverified = 2026-11-01\n"), "{text}");
-    assert!(text.starts_with("id = \"nishitokyo/food-drive\"\ntitle = \"フードドライブ\"\n"), "{text}");
+    assert!(text.starts_with("# 2026-11 社協に確認済み\nid = \"nishitokyo/food-drive\"\ntitle = \"フードドライブ\"\n"), "{text}");
+    assert!(text.contains("\n# 住民の言い方を足すときはここ\nkeywords = "), "{text}");
 
     // The written file passes index check, and a second import of the same CSV is a no-op.
     let check = ws.run(&["index", "check"]);

@@ -10,6 +10,8 @@
 //!   map from TOML lines back to columns for the messages.
 //! - [`entry_toml`]: an entry → its file in the canonical layout of `index/` (the key order of the
 //!   template, basic strings, `details` as `"""` … `"""`, the date unquoted).
+//! - [`updated_entry_toml`]: an existing file changed to hold an entry, value by value, so the
+//!   staff's `#` notes and layout around the values that did not change stay as they were.
 //!
 //! List fields (`categories`, `aliases`, `keywords`, `questions`) hold one item per line inside
 //! their cell ([`LIST_SEPARATOR`]; Alt+Enter in Excel). On reading, items are trimmed and empty
@@ -231,6 +233,52 @@ pub fn entry_toml(entry: &Entry) -> String {
     row.to_toml().text
 }
 
+/// `old_text` (an entry file as staff left it) changed to hold `new`: each key whose value
+/// differs gets the value [`entry_toml`] writes, keys `new` no longer has are removed (with the
+/// notes just above them), new keys go at the end; every other line, `#` notes included, stays.
+/// When the old text cannot be parsed as TOML, or the result would not hold exactly what the
+/// canonical file holds, the canonical file is returned: the content always wins over the layout.
+pub fn updated_entry_toml(old_text: &str, new: &Entry) -> String {
+    let canonical = entry_toml(new);
+    let parse = |text: &str| text.parse::<toml::Table>().ok();
+    let (Ok(mut document), Ok(fresh), Some(old_values), Some(new_values)) = (
+        old_text.parse::<toml_edit::DocumentMut>(),
+        canonical.parse::<toml_edit::DocumentMut>(),
+        parse(old_text),
+        parse(&canonical),
+    ) else {
+        return canonical;
+    };
+    let gone: Vec<String> = old_values.keys().filter(|key| !new_values.contains_key(*key)).cloned().collect();
+    for key in gone {
+        document.remove(&key);
+    }
+    for (key, item) in fresh.iter() {
+        if old_values.get(key) == new_values.get(key) {
+            continue;
+        }
+        match document.get_mut(key) {
+            Some(old) => {
+                // A note at the end of the value's line stays with the new value.
+                let suffix = old.as_value().and_then(|v| v.decor().suffix().cloned());
+                *old = item.clone();
+                if let (Some(suffix), Some(value)) = (suffix, old.as_value_mut()) {
+                    value.decor_mut().set_suffix(suffix);
+                }
+            }
+            None => {
+                document.insert(key, item.clone());
+            }
+        }
+    }
+    let text = document.to_string();
+    if parse(&text).is_some_and(|values| values == new_values) {
+        text
+    } else {
+        canonical
+    }
+}
+
 /// Reads a CSV file: its rows and every problem with the CSV as such. Rows whose cells are all
 /// empty (as spreadsheets leave them) are skipped.
 pub fn read(bytes: &[u8]) -> (Vec<Row>, Vec<CellProblem>) {
@@ -435,6 +483,56 @@ mod tests {
         let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert!(text.iter().any(|p| p.contains("列「for_who」") && p.contains("使えません")), "{text:?}");
         assert!(text.iter().any(|p| p.contains("列「for_whom」がありません")), "{text:?}");
+    }
+
+    fn entry() -> Entry {
+        Entry {
+            id: "setagaya/a".into(),
+            title: "見守りサービス".into(),
+            municipality: "世田谷区".into(),
+            categories: vec!["高齢".into()],
+            summary: "見守ります。".into(),
+            for_whom: "65歳以上の方".into(),
+            provider: None,
+            details: None,
+            aliases: vec![],
+            keywords: vec!["見守り".into()],
+            questions: vec![],
+            contact: super::super::entry::Contact { phone: Some("03-0000-0000".into()), ..Default::default() },
+            source: "区のしおり".into(),
+            verified: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+        }
+    }
+
+    #[test]
+    fn an_updated_file_keeps_the_staff_notes_and_layout() {
+        let old = entry();
+        let text = entry_toml(&old)
+            .replacen("id = ", "# 2026-04 に地域包括と確認(山田)\nid = ", 1)
+            .replace("keywords = ", "\n# 住民がよく使う言い方\nkeywords = ")
+            .replace("phone = \"03-0000-0000\"", "phone = \"03-0000-0000\"  # 平日のみ")
+            .replace("source = ", "# 出典は毎年4月に更新\nsource = ");
+        let mut new = old.clone();
+        new.keywords.push("安否確認".into());
+        new.contact.phone = Some("03-1111-1111".into());
+        new.contact.hours = Some("平日 9時〜17時".into());
+        let updated = updated_entry_toml(&text, &new);
+        for note in ["# 2026-04 に地域包括と確認(山田)\nid = ", "\n# 住民がよく使う言い方\nkeywords = ", "  # 平日のみ", "# 出典は毎年4月に更新\nsource = "] {
+            assert!(updated.contains(note), "{note:?} lost:\n{updated}");
+        }
+        assert!(updated.contains("keywords = [\"見守り\", \"安否確認\"]"), "{updated}");
+        assert!(updated.contains("phone = \"03-1111-1111\"  # 平日のみ"), "{updated}");
+        assert!(updated.trim_end().ends_with("hours = \"平日 9時〜17時\""), "a new key goes at the end:\n{updated}");
+        assert_eq!(updated.parse::<toml::Table>().unwrap(), entry_toml(&new).parse::<toml::Table>().unwrap());
+
+        // A value taken away goes with its line; the other notes stay.
+        new.contact.phone = None;
+        let updated = updated_entry_toml(&text, &new);
+        assert!(!updated.contains("phone") && updated.contains("# 住民がよく使う言い方"), "{updated}");
+        // Nothing changed: the text is the same, byte for byte.
+        assert_eq!(updated_entry_toml(&text, &old), text);
+        // Not TOML at all: the canonical file.
+        assert_eq!(updated_entry_toml("id = [", &old), entry_toml(&old));
     }
 
     #[test]
