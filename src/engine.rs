@@ -13,7 +13,7 @@
 //!    window. Confidence combines the score with how much of the message the candidate explains;
 //!    the threshold is calibrated on `tests/questions.jsonl` (see README).
 
-use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::{FxHashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -93,8 +93,10 @@ pub struct Engine {
     crisis: crate::dialogs::Crisis,
     /// Every crisis word, to settle in one pass that a message holds none (nearly all do not).
     crisis_words: aho_corasick::AhoCorasick,
-    /// (entry, normalized title or alias), for spotting a service named in a message.
-    names: Vec<(usize, String)>,
+    /// Each distinct normalized title or alias, with the entries that bear it, for spotting a
+    /// service named in a message (one pattern per name: copies of a name in many entries
+    /// must not multiply the matches).
+    names: Vec<(String, Vec<usize>)>,
     name_matcher: aho_corasick::AhoCorasick,
     search: SearchIndex,
     bridges: Vec<Vec<Vec<String>>>,
@@ -181,15 +183,21 @@ impl Engine {
         )
         .map_err(|e| tantivy::TantivyError::InternalError(format!("crisis words: {e}")))?;
         let variants = &knowledge.wording.variants;
-        let names: Vec<(usize, String)> = knowledge
-            .entries
-            .iter()
-            .enumerate()
-            .flat_map(|(i, e)| std::iter::once(&e.title).chain(&e.aliases).map(move |n| (i, n)))
-            .map(|(i, n)| (i, normalize(n, variants).chars().filter(|c| !c.is_whitespace()).collect::<String>()))
-            .filter(|(_, n)| n.chars().count() >= 2)
-            .collect();
-        let name_matcher = aho_corasick::AhoCorasick::new(names.iter().map(|(_, n): &(usize, String)| n))
+        let mut by_name: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        for (i, entry) in knowledge.entries.iter().enumerate() {
+            for name in std::iter::once(&entry.title).chain(&entry.aliases) {
+                let name: String = normalize(name, variants).chars().filter(|c| !c.is_whitespace()).collect();
+                if name.chars().count() >= 2 {
+                    let entries = by_name.entry(name).or_default();
+                    if entries.last() != Some(&i) {
+                        entries.push(i);
+                    }
+                }
+            }
+        }
+        let mut names: Vec<(String, Vec<usize>)> = by_name.into_iter().collect();
+        names.sort_unstable();
+        let name_matcher = aho_corasick::AhoCorasick::new(names.iter().map(|(n, _)| n))
             .map_err(|e| tantivy::TantivyError::InternalError(format!("service names: {e}")))?;
         Ok(Engine { analyzer, knowledge, dialogs, crisis, crisis_words, names, name_matcher, search, bridges, settings })
     }
@@ -361,19 +369,18 @@ impl Engine {
     /// 西東京市社会福祉協議会).
     fn named_entries(&self, normalized: &str, area: Option<&str>) -> Vec<usize> {
         let squashed: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
-        let found: Vec<(usize, &str)> = self
+        let in_area = |entry: &usize| area.is_none_or(|a| self.knowledge.entries[*entry].municipality == a);
+        // The names standing in the message that some entry of the area bears.
+        let found: Vec<&(String, Vec<usize>)> = self
             .name_matcher
             .find_overlapping_iter(&squashed)
-            .map(|m| {
-                let (entry, name) = &self.names[m.pattern().as_usize()];
-                (*entry, name.as_str())
-            })
-            .filter(|(entry, _)| area.is_none_or(|a| self.knowledge.entries[*entry].municipality == a))
+            .map(|m| &self.names[m.pattern().as_usize()])
+            .filter(|(_, entries)| entries.iter().any(in_area))
             .collect();
         let mut entries: Vec<usize> = found
             .iter()
-            .filter(|(_, name)| !found.iter().any(|(_, other)| other.len() > name.len() && other.contains(name)))
-            .map(|(entry, _)| *entry)
+            .filter(|(name, _)| !found.iter().any(|(other, _)| other.len() > name.len() && other.contains(name.as_str())))
+            .flat_map(|(_, entries)| entries.iter().copied().filter(in_area))
             .collect();
         entries.sort_unstable();
         entries.dedup();
