@@ -88,10 +88,19 @@ fn staff_get_stats_unanswered_with_handled_buttons_and_test() {
     assert_eq!(label, &staff.handled_button.replace("{n}", "1"));
     assert!(data.starts_with("st:ok:") && data.len() <= 64, "{data}");
 
-    // Pressing it marks the question handled; it is listed no more.
-    let (_, callback) = fake.press(STAFF, data);
+    // Pressing it marks the question handled; it is listed no more, and its button leaves the list.
+    let (_, callback) = fake.press_on(STAFF, data, &sent[1], 42);
     let sent = wait_messages(&fake, &bot, STAFF, 3);
     assert_eq!(text_of(&sent[2]), escape_html(&staff.handled_done));
+    assert!(
+        fake.wait_for(bot_process::REPLY_WAIT, |state| !state.calls_to("editMessageReplyMarkup").is_empty()),
+        "the pressed button is taken off the list"
+    );
+    let edits: Vec<serde_json::Value> =
+        fake.state().calls_to("editMessageReplyMarkup").iter().map(|c| c.body.clone()).collect();
+    assert_eq!(edits.len(), 1, "{edits:?}");
+    assert_eq!((edits[0]["chat_id"].as_i64(), edits[0]["message_id"].as_i64()), (Some(STAFF), Some(42)));
+    assert_eq!(edits[0]["reply_markup"]["inline_keyboard"], serde_json::json!([]), "it was the only one");
     assert!(fake.state().calls_to("answerCallbackQuery").iter().any(|c| c.body["callback_query_id"] == callback.as_str()));
     fake.press(STAFF, data);
     let sent = wait_messages(&fake, &bot, STAFF, 4);

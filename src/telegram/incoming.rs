@@ -5,7 +5,7 @@
 //! commands (for this bot or for no bot in particular) and messages that mention the bot or
 //! reply to it; the rest is ignored, as residents in a group expect.
 
-use teloxide::types::{CallbackQueryId, MediaKind, Message, MessageKind, Update, UpdateKind};
+use teloxide::types::{CallbackQueryId, InlineKeyboardMarkup, MediaKind, Message, MessageId, MessageKind, Update, UpdateKind};
 
 use crate::dialog::Input;
 
@@ -27,13 +27,28 @@ pub struct Incoming {
     pub input: Input,
     /// Set for button presses: every one gets `answerCallbackQuery`.
     pub callback: Option<CallbackQueryId>,
+    /// For a button press, the message the button is on (when Telegram still has it).
+    pub pressed_on: Option<PressedMessage>,
+}
+
+/// The message a pressed button is on, and its buttons as they are now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PressedMessage {
+    pub id: MessageId,
+    pub keyboard: Option<InlineKeyboardMarkup>,
 }
 
 /// The dialog input for an update, or `None` when it is not for the bot.
 pub fn incoming(update: &Update, me: &Identity) -> Option<Incoming> {
     match &update.kind {
         UpdateKind::Message(message) => message_input(message, me)
-            .map(|input| Incoming { chat_id: message.chat.id.0, from: message.from.as_ref().map(|u| u.id.0), input, callback: None }),
+            .map(|input| Incoming {
+                chat_id: message.chat.id.0,
+                from: message.from.as_ref().map(|u| u.id.0),
+                input,
+                callback: None,
+                pressed_on: None,
+            }),
         UpdateKind::CallbackQuery(query) => {
             let chat_id = match &query.message {
                 Some(message) => message.chat().id.0,
@@ -45,6 +60,10 @@ pub fn incoming(update: &Update, me: &Identity) -> Option<Incoming> {
                 from: Some(query.from.id.0),
                 input: Input::Button(query.data.clone().unwrap_or_default()),
                 callback: Some(query.id.clone()),
+                pressed_on: query.message.as_ref().map(|message| PressedMessage {
+                    id: message.id(),
+                    keyboard: message.regular_message().and_then(|m| m.reply_markup()).cloned(),
+                }),
             })
         }
         _ => None,
@@ -206,12 +225,17 @@ mod tests {
         let u = update(serde_json::json!({"update_id": 3, "callback_query": {
             "id": "cb-1", "chat_instance": "ci", "data": "fb+:setagaya/x",
             "from": {"id": 77, "is_bot": false, "first_name": "住民"},
-            "message": {"message_id": 9, "date": 1_700_000_000, "chat": private(), "text": "カード"}}}));
+            "message": {"message_id": 9, "date": 1_700_000_000, "chat": private(), "text": "カード",
+                "reply_markup": {"inline_keyboard": [[{"text": "役に立った", "callback_data": "fb+:setagaya/x"}]]}}}}));
         let got = incoming(&u, &me()).unwrap();
         assert_eq!(got.chat_id, 77);
         assert_eq!(got.from, Some(77));
         assert_eq!(got.input, Input::Button("fb+:setagaya/x".into()));
         assert_eq!(got.callback, Some(CallbackQueryId("cb-1".into())));
+        let pressed = got.pressed_on.expect("the message the button is on");
+        assert_eq!(pressed.id, MessageId(9));
+        let keyboard = pressed.keyboard.expect("its buttons");
+        assert_eq!(keyboard.inline_keyboard[0][0].text, "役に立った");
     }
 
     #[test]

@@ -63,7 +63,7 @@ use crate::live::LiveEngine;
 use crate::reply::Reply;
 use crate::store::Store;
 
-pub use incoming::{incoming, Identity, Incoming};
+pub use incoming::{incoming, Identity, Incoming, PressedMessage};
 pub use limits::RateLimiter;
 pub use outgoing::{keyboard, messages, Outgoing, MAX_CALLBACK_BYTES, MAX_MESSAGE_CHARS};
 pub use staff::StaffOptions;
@@ -384,7 +384,9 @@ async fn handle(update: &Update, bot: &Api, shared: &Shared) -> anyhow::Result<(
     let engine = shared.engine.current();
     // Staff commands from staff ids; for anyone else this is `None` and nothing differs.
     if let Some(replies) = staff::replies(&incoming, &shared.staff, &engine, &shared.store) {
-        return send_replies(bot, shared, &engine, incoming.chat_id, &replies).await;
+        send_replies(bot, shared, &engine, incoming.chat_id, &replies).await?;
+        staff::retire_pressed_button(bot, &incoming, &shared.retry).await;
+        return Ok(());
     }
     let (store, engine) = (&shared.store, &*engine);
     let chat = store.chat_key(incoming.chat_id);

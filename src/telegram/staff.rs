@@ -18,17 +18,18 @@
 //! "chat not found"): that is logged and the commands still work when typed.
 
 use chrono::Utc;
-use teloxide::payloads::SetMyCommandsSetters;
+use teloxide::payloads::{EditMessageReplyMarkupSetters, SetMyCommandsSetters};
 use teloxide::prelude::Requester;
 use teloxide::requests::Request;
-use teloxide::types::{BotCommand, BotCommandScope, ChatId, Recipient};
+use teloxide::types::{BotCommand, BotCommandScope, ChatId, InlineKeyboardButtonKind, InlineKeyboardMarkup, Recipient};
 use teloxide::Bot;
 
 use super::{with_retry, Incoming, Retry};
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::reply::Reply;
-use crate::staff::{action, respond, Action, Context};
+use crate::dialog::Input;
+use crate::staff::{action, payload, respond, Action, Context};
 use crate::store::Store;
 
 /// Who the staff are, from `config.toml`.
@@ -87,6 +88,45 @@ pub(super) fn replies(incoming: &Incoming, options: &StaffOptions, engine: &Engi
     }))
 }
 
+/// After a handled (対応済み) button: the list it was on loses that button, so the list shows
+/// what is still open and the same question cannot be pressed twice. Whatever the press said
+/// (marked, already marked, gone), the button has done its work. A failed edit is logged only:
+/// the reply already told the staff member the outcome.
+pub(super) async fn retire_pressed_button(bot: &Bot, incoming: &Incoming, retry: &Retry) {
+    let (Input::Button(data), Some(pressed)) = (&incoming.input, &incoming.pressed_on) else {
+        return;
+    };
+    let Some(keyboard) = pressed.keyboard.as_ref().filter(|_| data.starts_with(payload::HANDLED)) else {
+        return;
+    };
+    let remaining = without_button(keyboard, data);
+    if remaining == *keyboard {
+        return;
+    }
+    let request = || {
+        bot.edit_message_reply_markup(ChatId(incoming.chat_id), pressed.id).reply_markup(remaining.clone()).send()
+    };
+    if let Err(e) = with_retry("editMessageReplyMarkup", retry, request).await {
+        tracing::warn!(chat = incoming.chat_id, "the handled button was not taken off its list: {e}");
+    }
+}
+
+/// The keyboard without the buttons whose payload is `data` (and without rows left empty).
+fn without_button(keyboard: &InlineKeyboardMarkup, data: &str) -> InlineKeyboardMarkup {
+    let rows: Vec<Vec<_>> = keyboard
+        .inline_keyboard
+        .iter()
+        .map(|row| {
+            row.iter()
+                .filter(|button| !matches!(&button.kind, InlineKeyboardButtonKind::CallbackData(d) if d == data))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+        .filter(|row| !row.is_empty())
+        .collect();
+    InlineKeyboardMarkup::new(rows)
+}
+
 /// The residents' commands plus the staff commands, for each staff member's private chat.
 pub(super) async fn register_commands(bot: &Bot, engine: &Engine, options: &StaffOptions, retry: &Retry) {
     let texts = &engine.dialogs().texts;
@@ -103,5 +143,22 @@ pub(super) async fn register_commands(bot: &Bot, engine: &Engine, options: &Staf
         if let Err(e) = with_retry("setMyCommands (staff)", retry, request).await {
             tracing::warn!(staff = id, "the staff command list was not registered (has this staff member opened a chat with the bot?): {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use teloxide::types::InlineKeyboardButton;
+
+    #[test]
+    fn the_pressed_button_leaves_its_list_and_the_others_stay() {
+        let button = |n: u32| vec![InlineKeyboardButton::callback(format!("{n} を対応済みに"), format!("st:ok:{n:016x}"))];
+        let keyboard = InlineKeyboardMarkup::new([button(1), button(2), button(3)]);
+        let left = without_button(&keyboard, &format!("st:ok:{:016x}", 2));
+        assert_eq!(left, InlineKeyboardMarkup::new([button(1), button(3)]));
+        let last = InlineKeyboardMarkup::new([button(1)]);
+        assert!(without_button(&last, &format!("st:ok:{:016x}", 1)).inline_keyboard.is_empty());
+        assert_eq!(without_button(&keyboard, "st:ok:unknown"), keyboard);
     }
 }

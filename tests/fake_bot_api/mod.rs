@@ -203,6 +203,19 @@ impl FakeBotApi {
         (id, callback_id)
     }
 
+    /// A press of a button on a message the bot sent: `sent` is that sendMessage's body (its
+    /// keyboard comes along, as Telegram sends it), `message_id` the id it is known by.
+    pub fn press_on(&self, chat_id: i64, data: &str, sent: &Value, message_id: i64) -> (u32, String) {
+        let callback_id = format!("cb-{chat_id}-{}", self.state().next_update_id);
+        let id = self.push(json!({"callback_query": {
+            "id": callback_id, "chat_instance": "ci", "data": data,
+            "from": {"id": chat_id, "is_bot": false, "first_name": "職員"},
+            "message": {"message_id": message_id, "date": 1_700_000_000, "chat": chat_private(chat_id),
+                "from": {"id": BOT_ID, "is_bot": true, "first_name": "まどぐち", "username": BOT_USERNAME},
+                "text": sent["text"], "reply_markup": sent["reply_markup"]}}}));
+        (id, callback_id)
+    }
+
     pub fn stop(mut self) {
         self.shutdown();
     }
@@ -335,7 +348,7 @@ async fn answer(shared: &Shared, method: &str, body: &Value) -> (u16, String) {
             "can_connect_to_business": false, "has_main_web_app": false})),
         "getwebhookinfo" => ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0})),
         "deletewebhook" | "setmycommands" | "answercallbackquery" => ok(json!(true)),
-        "sendmessage" | "editmessagetext" => {
+        "sendmessage" | "editmessagetext" | "editmessagereplymarkup" => {
             let chat_id = body["chat_id"].as_i64().unwrap_or_default();
             let mut state = shared.state.lock().unwrap();
             state.next_message_id += 1;
