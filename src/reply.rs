@@ -9,6 +9,9 @@ use serde::Serialize;
 use crate::dialogs::{fill, Dialogs, EmergencyContact};
 use crate::knowledge::Entry;
 
+// A reply holds a handful of blocks for the moment it is rendered: boxing the card would only
+// add an allocation per answer.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Block {
     /// A paragraph of dialog text.

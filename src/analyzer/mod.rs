@@ -98,7 +98,7 @@ impl std::fmt::Debug for Analyzer {
 impl Analyzer {
     pub fn new(dictionary: Dictionary, mut rules: AnalyzerRules) -> Self {
         // Longest variant first, so 子ども食堂 can be folded before 子ども would be.
-        rules.variants.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()));
+        rules.variants.sort_by_key(|(from, _)| std::cmp::Reverse(from.chars().count()));
         rules.variants.retain(|(from, _)| !from.is_empty());
         // Terms are compared folded (ヘルパ), so the stopwords must be too (サービス → サビス).
         rules.stopwords = rules.stopwords.iter().map(|w| fold_long_vowels(w)).collect();
