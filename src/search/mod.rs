@@ -99,7 +99,9 @@ struct SegmentTables {
     terms: FxHashMap<Box<str>, Vec<(u8, TermInfo)>>,
     /// Per field of [`SearchIndex::fields`], then the kana field.
     inverted: Vec<Arc<InvertedIndexReader>>,
-    fieldnorms: Vec<FieldNormReader>,
+    /// Per field, per document: its BM25 length normalisation ([`ScoredField::norm`] of the
+    /// document's field norm), looked up once per posting.
+    doc_norms: Vec<Vec<f32>>,
 }
 
 pub struct SearchIndex {
@@ -175,7 +177,8 @@ impl SearchIndex {
             }
             let inverted: Vec<Arc<InvertedIndexReader>> =
                 fields.iter().map(|(f, _)| segment.inverted_index(*f)).collect::<tantivy::Result<_>>()?;
-            let fieldnorms = fields.iter().map(|(f, _)| segment.get_fieldnorms_reader(*f)).collect::<tantivy::Result<_>>()?;
+            let fieldnorms: Vec<FieldNormReader> =
+                fields.iter().map(|(f, _)| segment.get_fieldnorms_reader(*f)).collect::<tantivy::Result<_>>()?;
             let mut terms: FxHashMap<Box<str>, Vec<(u8, TermInfo)>> = FxHashMap::default();
             for (field, reader) in inverted.iter().enumerate() {
                 let mut stream = reader.terms().stream()?;
@@ -186,13 +189,13 @@ impl SearchIndex {
                     }
                 }
             }
-            segments.push(SegmentTables { entries: doc_entries, terms, inverted, fieldnorms });
+            segments.push((SegmentTables { entries: doc_entries, terms, inverted, doc_norms: Vec::new() }, fieldnorms));
         }
-        let fields = fields
+        let fields: Vec<ScoredField> = fields
             .into_iter()
             .enumerate()
             .map(|(i, (_, weight))| {
-                let tokens: u64 = segments.iter().map(|s| s.inverted[i].total_num_tokens()).sum();
+                let tokens: u64 = segments.iter().map(|(s, _)| s.inverted[i].total_num_tokens()).sum();
                 let average = if total_docs == 0 { 1.0 } else { (tokens as f32 / total_docs as f32).max(f32::MIN_POSITIVE) };
                 let mut norm = Box::new([0.0f32; 256]);
                 for (id, slot) in norm.iter_mut().enumerate() {
@@ -200,6 +203,18 @@ impl SearchIndex {
                     *slot = K1 * (1.0 - B + B * length / average);
                 }
                 ScoredField { weight, norm }
+            })
+            .collect();
+        let segments: Vec<SegmentTables> = segments
+            .into_iter()
+            .map(|(mut tables, fieldnorms)| {
+                let docs = tables.entries.len() as u32;
+                tables.doc_norms = fields
+                    .iter()
+                    .zip(&fieldnorms)
+                    .map(|(field, norms)| (0..docs).map(|doc| field.norm[norms.fieldnorm_id(doc) as usize]).collect())
+                    .collect();
+                tables
             })
             .collect();
         let mut municipalities: Vec<String> = Vec::new();
@@ -260,7 +275,7 @@ impl SearchIndex {
                     found.push((score, entry, segment_ord as u32, doc));
                 }
             }
-            matched_per_segment.push(pass.matched);
+            matched_per_segment.push((pass.term_mask, pass.overflow));
         }
         // Only the best `limit` are wanted: select them before sorting (on a large index most
         // documents match some common word).
@@ -273,25 +288,16 @@ impl SearchIndex {
         found.sort_by(order);
         let mut hits: Vec<Hit> =
             found.iter().map(|&(score, entry, _, _)| Hit { entry: entry as usize, score, matched: Vec::new() }).collect();
-        // Which terms each kept document holds, in one pass over the matches of its segment. The
-        // rank is looked up by document (a scan of the kept list per match cost a third of a
-        // search on 10,000 entries, where common words match most documents).
-        for (segment, matched) in matched_per_segment.iter().enumerate() {
-            let mut rank_of: Vec<u32> = Vec::new();
-            for (rank, f) in found.iter().enumerate().filter(|(_, f)| f.2 as usize == segment) {
-                if rank_of.is_empty() {
-                    rank_of = vec![u32::MAX; self.segments[segment].entries.len()];
-                }
-                rank_of[f.3 as usize] = rank as u32;
+        // Which terms each kept document holds: the bits of its mask, then any term past the
+        // mask's width.
+        for (hit, &(_, _, segment, doc)) in hits.iter_mut().zip(&found) {
+            let (masks, overflow) = &matched_per_segment[segment as usize];
+            let mut mask = masks[doc as usize];
+            while mask != 0 {
+                hit.matched.push(mask.trailing_zeros() as usize);
+                mask &= mask - 1;
             }
-            if rank_of.is_empty() {
-                continue;
-            }
-            for &(doc, term) in matched {
-                if let Some(&rank) = rank_of.get(doc as usize).filter(|&&rank| rank != u32::MAX) {
-                    hits[rank as usize].matched.push(term as usize);
-                }
-            }
+            hit.matched.extend(overflow.iter().filter(|(d, _)| *d == doc).map(|&(_, term)| term as usize));
         }
         hits
     }
@@ -328,7 +334,7 @@ impl SearchIndex {
         };
         let idf = idf(doc_freq, self.total_docs);
         let term_weight = weight * scored.weight * idf * (1.0 + K1);
-        let norms = &segment.fieldnorms[field];
+        let norms = &segment.doc_norms[field];
         let mut remaining = info.doc_freq as usize;
         while remaining > 0 {
             let (docs, freqs) = (block.docs(), block.freqs());
@@ -337,7 +343,8 @@ impl SearchIndex {
             }
             for (&doc, &tf) in docs.iter().zip(freqs) {
                 let tf = tf as f32;
-                pass.add(doc, term_weight * tf / (tf + scored.norm[norms.fieldnorm_id(doc) as usize]));
+                let Some(&norm) = norms.get(doc as usize) else { continue };
+                pass.add(doc, term_weight * tf / (tf + norm));
             }
             remaining = remaining.saturating_sub(docs.len());
             if remaining > 0 {
@@ -365,8 +372,11 @@ struct SegmentPass {
     term_sum: Vec<f32>,
     term_docs: Vec<u32>,
     in_term: Vec<bool>,
-    /// (document, term index) for every term a document holds.
-    matched: Vec<(u32, u32)>,
+    /// Per document, bit `t` for each term `t` < 64 it holds (a mask per document instead of
+    /// a (document, term) list: on a large index common words match most documents).
+    term_mask: Vec<u64>,
+    /// (document, term index) for terms past the mask's width (a very long message).
+    overflow: Vec<(u32, u32)>,
 }
 
 impl SegmentPass {
@@ -379,7 +389,8 @@ impl SegmentPass {
             term_sum: vec![0.0; docs],
             term_docs: Vec::new(),
             in_term: vec![false; docs],
-            matched: Vec::new(),
+            term_mask: vec![0; docs],
+            overflow: Vec::new(),
         }
     }
 
@@ -403,8 +414,10 @@ impl SegmentPass {
             let (best, sum) = (self.term_best[d], self.term_sum[d]);
             self.total[d] += best + (sum - best) * tie;
             (self.term_best[d], self.term_sum[d], self.in_term[d]) = (0.0, 0.0, false);
-            if let Some(term) = term {
-                self.matched.push((doc, term as u32));
+            match term {
+                Some(term) if term < u64::BITS as usize => self.term_mask[d] |= 1 << term,
+                Some(term) => self.overflow.push((doc, term as u32)),
+                None => {}
             }
             if !self.is_touched[d] {
                 self.is_touched[d] = true;
