@@ -28,6 +28,8 @@
 //! - The engine is a [`LiveEngine`]: each update answers with the engine current when it
 //!   started, while `reload.rs` swaps in a new one when staff save a file, on SIGHUP, or on a
 //!   staff member's `/reload` (a broken edit is rejected, reported in the staff chat).
+//! - Background tasks beside the dispatcher: the reload task, the hourly purge of old question
+//!   text, and with `staff_chat` and `daily_summary` set, the daily summary (`summary.rs`).
 
 mod incoming;
 mod limits;

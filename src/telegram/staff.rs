@@ -11,6 +11,9 @@
 //! before: `/stats` from a resident gets the help text any unknown command gets, a forged
 //! `st:ok:` button gets "this button expired". Nothing says staff commands exist.
 //!
+//! A pressed 対応済み button is taken off its `/unanswered` list once answered
+//! ([`retire_pressed_button`]), so the list shows what is still open.
+//!
 //! The command list: the public `setMyCommands` stays the residents' list. Each staff id gets
 //! the residents' commands plus the staff commands registered for its private chat only
 //! (`BotCommandScope::Chat`), so staff see them in the menu and residents never do. A staff
