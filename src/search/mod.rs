@@ -9,10 +9,12 @@
 //! **Scoring.** tantivy's BM25 (same idf and length normalisation, statistics over the whole
 //! index), and per term its best field plus a small share of the others (a disjunction-max), so
 //! an entry that repeats a word in every field does not beat one whose name *is* that word.
-//! Terms add up. The per-term loop runs here on tantivy's term dictionaries, postings and field
-//! norms: tantivy's generic query tree (a weight, a boxed scorer and a buffered union per word
-//! and field) cost several times the whole rest of an answer on an index this small, and it
-//! could not tell which words each candidate matched without a second pass.
+//! Terms add up. The per-term loop runs here, on tantivy's term dictionaries, postings and field
+//! norms read into plain tables when the index is opened (11,562 postings, about 100 kB, for
+//! the 66 entries; roughly 1.5 MB per thousand entries): tantivy's generic query tree (a
+//! weight, a boxed scorer and a buffered union per word and field) cost several times the whole
+//! rest of an answer on an index this small, and it could not tell which words each candidate
+//! matched without a second pass. tantivy still builds, stores and caches the index.
 //!
 //! **Cache.** Building the index means analysing every field of every entry: most of a cold
 //! start. [`SearchIndex::open_or_build`] keeps the built index under the cache directory, in a
@@ -89,14 +91,33 @@ struct ScoredField {
     norm: Box<[f32; 256]>,
 }
 
+/// One term's postings in one field of a segment: a range of [`SegmentTables::postings`].
+#[derive(Debug, Clone, Copy)]
+struct TermPostings {
+    field: u8,
+    start: u32,
+    /// The document frequency.
+    len: u32,
+}
+
+impl TermPostings {
+    fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..(self.start + self.len) as usize
+    }
+}
+
 /// What scoring needs of one segment, opened once.
 struct SegmentTables {
     /// Document id → entry index.
     entries: Vec<u32>,
-    /// Every term of the segment → (field, its postings' location) for each field holding it.
-    /// Read from tantivy's term dictionaries once, so a query word costs one hash lookup
-    /// instead of a dictionary walk per field.
-    terms: FxHashMap<Box<str>, Vec<(u8, TermInfo)>>,
+    /// Every term of the segment → its postings in each field holding it. Read from tantivy's
+    /// term dictionaries and postings once, when the index is opened, so a query word costs one
+    /// hash lookup instead of a dictionary walk per field, and no block is decoded per query
+    /// (opening a term's postings cost more than scoring them on a small index).
+    terms: FxHashMap<Box<str>, Vec<TermPostings>>,
+    /// (document, term frequency) of every term and field, in document order per term:
+    /// [`TermPostings`] are ranges of it.
+    postings: Vec<(u32, u32)>,
     /// Per field of [`SearchIndex::fields`], then the kana field.
     inverted: Vec<Arc<InvertedIndexReader>>,
     /// Per field, per document: its BM25 length normalisation ([`ScoredField::norm`] of the
@@ -179,17 +200,24 @@ impl SearchIndex {
                 fields.iter().map(|(f, _)| segment.inverted_index(*f)).collect::<tantivy::Result<_>>()?;
             let fieldnorms: Vec<FieldNormReader> =
                 fields.iter().map(|(f, _)| segment.get_fieldnorms_reader(*f)).collect::<tantivy::Result<_>>()?;
-            let mut terms: FxHashMap<Box<str>, Vec<(u8, TermInfo)>> = FxHashMap::default();
+            let mut terms: FxHashMap<Box<str>, Vec<TermPostings>> = FxHashMap::default();
+            let mut postings: Vec<(u32, u32)> = Vec::new();
             for (field, reader) in inverted.iter().enumerate() {
                 let mut stream = reader.terms().stream()?;
                 while let Some((key, info)) = stream.next() {
                     // Our fields only ever hold text; anything else cannot match a query word.
-                    if let Ok(text) = std::str::from_utf8(key) {
-                        terms.entry(text.into()).or_default().push((field as u8, info.clone()));
-                    }
+                    let Ok(text) = std::str::from_utf8(key) else { continue };
+                    let start = postings.len();
+                    read_postings(reader, info, &mut postings)?;
+                    let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(postings.len() - start)) else {
+                        return Err(tantivy::TantivyError::InternalError("more postings than 2^32".into()));
+                    };
+                    terms.entry(text.into()).or_default().push(TermPostings { field: field as u8, start, len });
                 }
             }
-            segments.push((SegmentTables { entries: doc_entries, terms, inverted, doc_norms: Vec::new() }, fieldnorms));
+            postings.shrink_to_fit();
+            let tables = SegmentTables { entries: doc_entries, terms, postings, inverted, doc_norms: Vec::new() };
+            segments.push((tables, fieldnorms));
         }
         let fields: Vec<ScoredField> = fields
             .into_iter()
@@ -247,21 +275,21 @@ impl SearchIndex {
         for (segment_ord, segment) in self.segments.iter().enumerate() {
             let mut pass = SegmentPass::new(segment.entries.len());
             for (index, term) in query.terms.iter().enumerate() {
-                for (field, info) in segment.terms.get(term.text.as_str()).into_iter().flatten() {
-                    let field = *field as usize;
+                for postings in segment.terms.get(term.text.as_str()).into_iter().flatten() {
+                    let field = postings.field as usize;
                     if field == kana {
                         continue;
                     }
                     // A place name still tells which entries hold it, but scores only in names.
                     let weight = if term.names_only && field >= NAME_FIELDS { 0.0 } else { term.weight };
-                    self.score_postings(segment_ord, field, &term.text, info, weight, &mut pass);
+                    self.score_postings(segment_ord, &term.text, postings, weight, &mut pass);
                 }
                 pass.end_term(Some(index), TIE_BREAKER);
             }
             for bigram in &query.kana_bigrams {
-                for (field, info) in segment.terms.get(bigram.as_str()).into_iter().flatten() {
-                    if *field as usize == kana {
-                        self.score_postings(segment_ord, kana, bigram, info, 1.0, &mut pass);
+                for postings in segment.terms.get(bigram.as_str()).into_iter().flatten() {
+                    if postings.field as usize == kana {
+                        self.score_postings(segment_ord, bigram, postings, 1.0, &mut pass);
                     }
                 }
                 pass.end_term(None, 0.0);
@@ -302,56 +330,52 @@ impl SearchIndex {
         hits
     }
 
-    /// Adds the BM25 scores of `text` in field `field` (its postings in this segment: `info`),
-    /// times `weight`, to `pass`.
-    fn score_postings(
-        &self,
-        segment_ord: usize,
-        field: usize,
-        text: &str,
-        info: &TermInfo,
-        weight: f32,
-        pass: &mut SegmentPass,
-    ) {
+    /// Adds the BM25 scores of `text`'s `postings` (in this segment, in their field), times
+    /// `weight`, to `pass`.
+    fn score_postings(&self, segment_ord: usize, text: &str, postings: &TermPostings, weight: f32, pass: &mut SegmentPass) {
+        let field = postings.field as usize;
         let scored = &self.fields[field];
         // Document frequency over the whole index, as tantivy's own statistics count it.
         let doc_freq: u64 = if self.segments.len() == 1 {
-            u64::from(info.doc_freq)
+            u64::from(postings.len)
         } else {
             self.segments
                 .iter()
                 .filter_map(|s| s.terms.get(text))
                 .flatten()
-                .filter(|(f, _)| *f as usize == field)
-                .map(|(_, i)| u64::from(i.doc_freq))
+                .filter(|p| p.field == postings.field)
+                .map(|p| u64::from(p.len))
                 .sum()
         };
         let segment = &self.segments[segment_ord];
-        // Block by block (128 documents each): no per-document cursor, nothing to seek.
-        let Ok(mut block) = segment.inverted[field].read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)
-        else {
-            return;
-        };
         let idf = idf(doc_freq, self.total_docs);
         let term_weight = weight * scored.weight * idf * (1.0 + K1);
         let norms = &segment.doc_norms[field];
-        let mut remaining = info.doc_freq as usize;
-        while remaining > 0 {
-            let (docs, freqs) = (block.docs(), block.freqs());
-            if docs.is_empty() {
-                break;
-            }
-            for (&doc, &tf) in docs.iter().zip(freqs) {
-                let tf = tf as f32;
-                let Some(&norm) = norms.get(doc as usize) else { continue };
-                pass.add(doc, term_weight * tf / (tf + norm));
-            }
-            remaining = remaining.saturating_sub(docs.len());
-            if remaining > 0 {
-                block.advance();
-            }
+        for &(doc, tf) in &segment.postings[postings.range()] {
+            let tf = tf as f32;
+            let Some(&norm) = norms.get(doc as usize) else { continue };
+            pass.add(doc, term_weight * tf / (tf + norm));
         }
     }
+}
+
+/// Appends the (document, term frequency) pairs of one term's postings to `out`, block by block
+/// (128 documents each).
+fn read_postings(reader: &InvertedIndexReader, info: &TermInfo, out: &mut Vec<(u32, u32)>) -> tantivy::Result<()> {
+    let mut block = reader.read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+    let mut remaining = info.doc_freq as usize;
+    while remaining > 0 {
+        let (docs, freqs) = (block.docs(), block.freqs());
+        if docs.is_empty() {
+            break;
+        }
+        out.extend(docs.iter().zip(freqs).map(|(&doc, &tf)| (doc, tf)));
+        remaining = remaining.saturating_sub(docs.len());
+        if remaining > 0 {
+            block.advance();
+        }
+    }
+    Ok(())
 }
 
 /// tantivy's BM25 idf.
