@@ -7,7 +7,9 @@
 //!    (`index/places.toml`). Municipality names then stop counting as search terms (otherwise
 //!    「大垣」 pulls up everything named 大垣市…); district names count only against names and
 //!    keywords, where they tell local groups apart (墨俣 → すのまた支え愛の会).
-//! 3. Staff **bridges** add the other wordings of a need (ちょっと預かる → 一時預かり).
+//! 3. Kana-written stretches add the index's words they **spell** ([`KanaSpellings`]:
+//!    はいしょく → 配食, where IPADIC cut は/いしょく), then staff **bridges** add the other
+//!    wordings of a need (ちょっと預かる → 一時預かり).
 //! 4. **Search** within the area (all areas when unknown), then **decide**: `answer` when the
 //!    best candidate is confident, else `fallback` with the closest candidates and the general
 //!    window. Confidence combines the score with how much of the message the candidate explains;
@@ -21,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::analyzer::{normalize, Analyzer, AnalyzerRules};
 use crate::config::EngineConfig;
 use crate::dialogs::Dialogs;
+use crate::kana_spellings::KanaSpellings;
 use crate::knowledge::{Entry, Knowledge};
 use crate::search::{QueryTerm, SearchIndex, SearchQuery};
 
@@ -62,6 +65,8 @@ pub struct Explanation {
     pub places: Vec<String>,
     /// Services the message names outright.
     pub named: Vec<String>,
+    /// Words of the index that kana-written stretches of the message spell (はいしょく → 配食).
+    pub kana_read: Vec<String>,
     pub crisis_signals: Vec<String>,
 }
 
@@ -100,6 +105,8 @@ pub struct Engine {
     name_matcher: aho_corasick::AhoCorasick,
     search: SearchIndex,
     bridges: Vec<Vec<Vec<String>>>,
+    /// Built on the first question with a kana-written stretch (see [`KanaSpellings`]).
+    kana_spellings: std::sync::OnceLock<KanaSpellings>,
     settings: EngineConfig,
 }
 
@@ -199,7 +206,29 @@ impl Engine {
         names.sort_unstable();
         let name_matcher = aho_corasick::AhoCorasick::new(names.iter().map(|(n, _)| n))
             .map_err(|e| tantivy::TantivyError::InternalError(format!("service names: {e}")))?;
-        Ok(Engine { analyzer, knowledge, dialogs, crisis, crisis_words, names, name_matcher, search, bridges, settings })
+        Ok(Engine {
+            analyzer,
+            knowledge,
+            dialogs,
+            crisis,
+            crisis_words,
+            names,
+            name_matcher,
+            search,
+            bridges,
+            kana_spellings: std::sync::OnceLock::new(),
+            settings,
+        })
+    }
+
+    /// The kana spellings of the index's names and keywords, built on first use.
+    fn kana_spellings(&self) -> &KanaSpellings {
+        self.kana_spellings.get_or_init(|| {
+            let texts = self.knowledge.entries.iter().flat_map(|e| {
+                std::iter::once(&e.title).chain(&e.aliases).chain(&e.keywords).map(String::as_str)
+            });
+            KanaSpellings::build(&self.analyzer, texts)
+        })
     }
 
     pub fn knowledge(&self) -> &Knowledge {
@@ -264,6 +293,23 @@ impl Engine {
             terms.push(QueryTerm { text: term.text.clone(), weight: 1.0, names_only: place.is_some() });
         }
         explanation.terms = terms.iter().map(|t| t.text.clone()).collect();
+        // Kana-written stretches, but not a place name's: its kana would pull toward entries
+        // that merely mention the place.
+        let kana_runs: Vec<&crate::analyzer::KanaRun> = analysis
+            .kana_spelled_runs
+            .iter()
+            .filter(|run| !mentions.iter().any(|m| m.span.start < run.span.end && run.span.start < m.span.end))
+            .collect();
+        if kana_runs.iter().any(|run| run.reading.chars().count() >= crate::kana_spellings::MIN_READING_CHARS) {
+            let spellings = self.kana_spellings();
+            for term in kana_runs.iter().flat_map(|run| spellings.terms_in(&run.reading)) {
+                if seen.insert(term) {
+                    own_terms.insert(term);
+                    explanation.kana_read.push(term.to_string());
+                    terms.push(QueryTerm { text: term.to_string(), weight: 1.0, names_only: false });
+                }
+            }
+        }
         for group in &self.bridges {
             if group.iter().any(|phrase| phrase.iter().all(|w| own_terms.contains(w.as_str()))) {
                 for word in group.iter().flatten() {
@@ -274,18 +320,12 @@ impl Engine {
                 }
             }
         }
-        // Kana bigrams of place names would pull toward entries that merely mention the place.
-        let kana_bigrams = if mentions.is_empty() {
+        // Bigrams rescue kana spellings; a few dozen are plenty, and each costs a term lookup.
+        let mut kana_bigrams = if mentions.is_empty() {
             analysis.kana_spelled_bigrams.clone()
         } else {
-            let away_from_places = analysis.kana_spelled_runs.iter().filter(|(span, _)| {
-                !mentions.iter().any(|m| m.span.start < span.end && span.start < m.span.end)
-            });
-            crate::analyzer::kana_bigrams(away_from_places.map(|(_, run)| run.as_str()))
+            crate::analyzer::kana_bigrams(kana_runs.iter().filter(|run| run.has_content).map(|run| run.reading.as_str()))
         };
-
-        // Bigrams rescue kana spellings; a few dozen are plenty, and each costs a term lookup.
-        let mut kana_bigrams = kana_bigrams;
         kana_bigrams.truncate(MAX_QUERY_BIGRAMS);
         let query = SearchQuery { terms, kana_bigrams, municipality: area.clone() };
         let mut hits = self.search.search(&query, SEARCH_DEPTH);

@@ -19,6 +19,7 @@ pub fn render(decision: &Decision, engine: &Engine) -> String {
         let _ = writeln!(out, "  (長いため、はじめの部分だけを読みました)");
     }
     let _ = writeln!(out, "検索に使った言葉: {}", list(&e.terms));
+    let _ = writeln!(out, "かな書きから読んだ言葉: {}", list(&e.kana_read));
     let _ = writeln!(out, "言い換えで足した言葉(wording.toml の [[bridge]]): {}", list(&e.bridged));
     let _ = writeln!(out, "見つかった地名: {}", list(&e.places));
     let area = match (&decision.area, decision.area_from_message) {

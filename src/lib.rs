@@ -35,6 +35,7 @@ pub mod dictionary;
 pub mod engine;
 pub mod eval;
 pub mod explain;
+pub mod kana_spellings;
 pub mod knowledge;
 pub mod live;
 pub mod output;

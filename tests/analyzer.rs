@@ -3,6 +3,7 @@
 mod common;
 
 use madoguchi::analyzer::AnalyzerRules;
+use madoguchi::kana_spellings::KanaSpellings;
 use proptest::prelude::*;
 
 fn terms(text: &str) -> Vec<String> {
@@ -39,6 +40,38 @@ fn hiragana_spelling_meets_kanji_through_kana_bigrams() {
     let kana = analyzer.analyze("にんちしょう");
     assert!(!kanji.kana_bigrams.is_empty());
     assert_eq!(kanji.kana_bigrams, kana.kana_bigrams, "help: readings should meet");
+}
+
+#[test]
+fn reading_of_a_whole_text() {
+    let analyzer = common::shared_analyzer();
+    assert_eq!(analyzer.reading("配食サービス"), "ハイショクサビス");
+    assert_eq!(analyzer.reading("家族会、です"), "カゾクカイデス", "help: symbols are left out");
+    assert_eq!(analyzer.reading(""), "");
+}
+
+#[test]
+fn every_kana_stretch_is_kept_with_or_without_a_content_word() {
+    let analysis = common::shared_analyzer().analyze_question("認知症のかぞくかい");
+    let readings: Vec<&str> = analysis.kana_spelled_runs.iter().map(|r| r.reading.as_str()).collect();
+    assert!(readings.iter().any(|r| r.ends_with("カゾクカイ")), "{readings:?}");
+    for run in &analysis.kana_spelled_runs {
+        assert!(analysis.normalized.get(run.span.clone()).is_some(), "{run:?}");
+    }
+}
+
+#[test]
+fn kana_spellings_read_the_index_words_a_kana_stretch_spells() {
+    let analyzer = common::shared_analyzer();
+    let texts = ["配食サービス", "家族会", "たらい回しにしない", "同士"];
+    let spellings = KanaSpellings::build(&analyzer, texts.into_iter());
+    let spelled = |run: &str| spellings.terms_in(run).map(str::to_string).collect::<Vec<_>>();
+    assert!(spelled("ハイショクセタガヤ").contains(&"配食".to_string()), "{:?}", spelled("ハイショクセタガヤ"));
+    assert!(spelled("カゾクカイ").contains(&"家族会".to_string()), "{:?}", spelled("カゾクカイ"));
+    // A kana word of the index (たらい) is not read out of a stretch that merely holds it, and
+    // readings under four kana (ドウシ) are too often pieces of other words.
+    assert_eq!(spelled("シタライイ"), Vec::<String>::new());
+    assert_eq!(spelled("ドウシタライイ"), Vec::<String>::new());
 }
 
 #[test]

@@ -64,6 +64,22 @@ fn wording_bridges_reach_the_official_name() {
 }
 
 #[test]
+fn a_question_written_in_hiragana_finds_the_kanji_words_it_spells() {
+    let engine = common::engine();
+    let decision = engine.decide("はいしょく　せたがやく", None);
+    assert!(decision.explanation.kana_read.iter().any(|w| w == "配食"), "{:?}", decision.explanation);
+    assert_eq!(decision.kind, Kind::Answer, "{:?}", decision.explanation);
+    assert_eq!(engine.entry(decision.candidates[0].entry).title, "配食サービス");
+    // IPADIC finds no content word in かぞくかい at all: the spelling is all there is.
+    let decision = engine.decide("かぞくかい", Some("世田谷区"));
+    assert!(!decision.empty);
+    assert_eq!(engine.entry(decision.candidates[0].entry).title, "家族会");
+    // A question frame in kana spells nothing.
+    let decision = engine.decide("どうしたらいいですか", None);
+    assert_eq!(decision.explanation.kana_read, Vec::<String>::new());
+}
+
+#[test]
 fn out_of_scope_is_honest_and_never_a_dead_end() {
     let engine = common::engine();
     for question in ["明日の天気を教えて", "おすすめのラーメン屋さん", "株の配当にかかる税金", "あ"] {

@@ -65,9 +65,21 @@ pub struct Analysis {
     /// はいしょく): where the dictionary may have cut a word wrongly, so a question searches
     /// these. Kanji words are already found by their terms.
     pub kana_spelled_bigrams: Vec<String>,
-    /// The kana-written stretches behind [`Analysis::kana_spelled_bigrams`]: each one's byte
-    /// range in [`Analysis::normalized`] and katakana reading (to leave out a place name's).
-    pub kana_spelled_runs: Vec<(Range<usize>, String)>,
+    /// Every kana-written stretch, with or without a content word the dictionary saw in it
+    /// (かぞくかい is か/ぞく/かい to IPADIC, none of them a content word).
+    pub kana_spelled_runs: Vec<KanaRun>,
+}
+
+/// One stretch of a text written in kana only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KanaRun {
+    /// Byte range in [`Analysis::normalized`] (to leave out a place name's).
+    pub span: Range<usize>,
+    /// Its katakana reading, long vowels folded.
+    pub reading: String,
+    /// The dictionary found a content word in it (the runs [`Analysis::kana_spelled_bigrams`]
+    /// come from).
+    pub has_content: bool,
 }
 
 impl Analysis {
@@ -126,6 +138,24 @@ impl Analyzer {
         self.analyze_for(text, false)
     }
 
+    /// The katakana reading of `text` as one string (long vowels folded, symbols and spaces
+    /// left out): 配食サービス → ハイショクサビス. What a resident writing in kana would type.
+    pub fn reading(&self, text: &str) -> String {
+        let normalized = normalize(text, &self.rules.variants);
+        let mut reading = String::new();
+        if let Ok(tokens) = self.segmenter.segment(normalized.as_str().into()) {
+            for token in &tokens {
+                let surface = normalized.get(token.byte_start..token.byte_end).unwrap_or_default();
+                let details = details_of(token);
+                let morpheme = Morpheme::new(surface, &details);
+                if !morpheme.is_symbol() {
+                    reading.push_str(&morpheme.reading);
+                }
+            }
+        }
+        reading
+    }
+
     fn analyze_for(&self, text: &str, whole_reading: bool) -> Analysis {
         let normalized = match &self.variant_matcher {
             Some(matcher) => {
@@ -139,15 +169,13 @@ impl Analyzer {
         let mut reading = String::new();
         let mut readings: Vec<String> = Vec::new();
         let (mut kana_run, mut run_has_content, mut kana_span) = (String::new(), false, 0..0);
-        let mut kana_runs: Vec<(Range<usize>, String)> = Vec::new();
-        let close_kana_run =
-            |run: &mut String, has_content: &mut bool, span: &Range<usize>, runs: &mut Vec<(Range<usize>, String)>| {
-                if *has_content {
-                    runs.push((span.clone(), std::mem::take(run)));
-                }
-                run.clear();
-                *has_content = false;
-            };
+        let mut kana_runs: Vec<KanaRun> = Vec::new();
+        let close_kana_run = |run: &mut String, has_content: &mut bool, span: &Range<usize>, runs: &mut Vec<KanaRun>| {
+            if !run.is_empty() {
+                runs.push(KanaRun { span: span.clone(), reading: std::mem::take(run), has_content: *has_content });
+            }
+            *has_content = false;
+        };
         // A run of nouns (配/食, 認知/症) also counts as one compound term (配食, 認知症), since
         // IPADIC splits many service words that residents and staff write as one.
         let mut run: Vec<(String, Range<usize>)> = Vec::new();
@@ -229,7 +257,8 @@ impl Analyzer {
         });
         let kana_bigrams =
             if whole_reading { kana_bigrams(readings.iter().map(String::as_str)) } else { Vec::new() };
-        let kana_spelled_bigrams = self::kana_bigrams(kana_runs.iter().map(|(_, run)| run.as_str()));
+        let kana_spelled_bigrams =
+            self::kana_bigrams(kana_runs.iter().filter(|run| run.has_content).map(|run| run.reading.as_str()));
         Analysis { normalized, terms, kana_bigrams, kana_spelled_bigrams, kana_spelled_runs: kana_runs }
     }
 }
@@ -350,7 +379,8 @@ fn is_kana_word(surface: &str) -> bool {
     !surface.is_empty() && surface.chars().all(|c| matches!(c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー'))
 }
 
-fn is_katakana(c: char) -> bool {
+/// A katakana letter (not the long-vowel mark).
+pub fn is_katakana(c: char) -> bool {
     matches!(c, 'ァ'..='ヺ')
 }
 

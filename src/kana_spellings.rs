@@ -1,0 +1,96 @@
+//! The index's words as a resident may write them in kana.
+//!
+//! A message written in hiragana (「はいしょく せたがやく」, 「こそだてのそうだんしたい」) reaches
+//! lindera as kana that IPADIC often cuts wrongly (は/いしょく), so its terms miss the entries'
+//! kanji words and only the small weight of the kana bigrams is left: the right entry comes
+//! first but too weakly to be an answer. This table maps the katakana reading of every title,
+//! alias and keyword of the entries, and of every word in them, to the terms that text analyses
+//! to. A kana-written stretch of a message that spells one of those readings then searches for
+//! those terms, as if the resident had written them in kanji (はいしょく → 配食).
+//!
+//! The engine builds it from the distinct texts only (10,000 entries that repeat 66 cost the
+//! same), on the first question that has a kana-written stretch, so `ask` for a kanji question
+//! does not pay for it.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::analyzer::{is_katakana, Analyzer};
+
+/// Hiragana, katakana or the long-vowel mark.
+fn is_kana(c: char) -> bool {
+    matches!(c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー')
+}
+
+/// Readings shorter than this are too often pieces of other words: どうしたら spells ドウシ
+/// (同士) and させたい セタイ (世帯), on the project's own questions. From four kana on
+/// (ソウダン, コソダテ, ハイショク) a stretch means what it spells.
+pub const MIN_READING_CHARS: usize = 4;
+
+pub struct KanaSpellings {
+    /// Leftmost-longest over the readings, so ハイショクサビス is read before ハイショク.
+    matcher: Option<aho_corasick::AhoCorasick>,
+    /// Per pattern of `matcher`: the terms its reading stands for.
+    terms: Vec<Vec<String>>,
+}
+
+impl KanaSpellings {
+    /// The table for `texts` (titles, aliases and keywords), analysed as questions are.
+    pub fn build<'a>(analyzer: &Analyzer, texts: impl Iterator<Item = &'a str>) -> KanaSpellings {
+        let mut by_reading: FxHashMap<String, Vec<String>> = FxHashMap::default();
+        let mut add = |reading: String, terms: &[&str]| {
+            if reading.chars().count() < MIN_READING_CHARS || !reading.chars().all(is_katakana) {
+                return;
+            }
+            let known = by_reading.entry(reading).or_default();
+            for term in terms {
+                if !known.iter().any(|k| k == term) {
+                    known.push(term.to_string());
+                }
+            }
+        };
+        let mut seen: FxHashSet<&str> = FxHashSet::default();
+        for text in texts {
+            if !seen.insert(text) {
+                continue;
+            }
+            let analysis = analyzer.analyze_question(text);
+            // Only words the index writes otherwise than in kana: a kana word (たらい) is found
+            // by its own spelling already, and as a piece of a longer kana stretch it is more
+            // often a coincidence (したらいい) than the word.
+            let terms: Vec<&str> =
+                analysis.term_texts().into_iter().filter(|t| !t.chars().all(is_kana)).collect();
+            if terms.is_empty() {
+                continue;
+            }
+            add(analyzer.reading(text), &terms);
+            for term in &terms {
+                add(analyzer.reading(term), &[term]);
+            }
+        }
+        let mut readings: Vec<(String, Vec<String>)> = by_reading.into_iter().collect();
+        readings.sort_unstable();
+        let matcher = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(readings.iter().map(|(reading, _)| reading))
+            .ok();
+        KanaSpellings { matcher, terms: readings.into_iter().map(|(_, terms)| terms).collect() }
+    }
+
+    /// The terms that `run` (a katakana reading) spells, in order, leftmost-longest.
+    pub fn terms_in<'s>(&'s self, run: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.matcher
+            .iter()
+            .flat_map(move |m| m.find_iter(run))
+            .flat_map(|found| &self.terms[found.pattern().as_usize()])
+            .map(String::as_str)
+    }
+
+    /// How many readings the table holds.
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+}
