@@ -223,12 +223,7 @@ impl Engine {
 
     /// The kana spellings of the index's names and keywords, built on first use.
     fn kana_spellings(&self) -> &KanaSpellings {
-        self.kana_spellings.get_or_init(|| {
-            let texts = self.knowledge.entries.iter().flat_map(|e| {
-                std::iter::once(&e.title).chain(&e.aliases).chain(&e.keywords).map(String::as_str)
-            });
-            KanaSpellings::build(&self.analyzer, texts)
-        })
+        self.kana_spellings.get_or_init(|| KanaSpellings::build(&self.analyzer, self.search.name_terms().into_iter()))
     }
 
     pub fn knowledge(&self) -> &Knowledge {

@@ -3,16 +3,16 @@
 //! A message written in hiragana (「はいしょく せたがやく」, 「こそだてのそうだんしたい」) reaches
 //! lindera as kana that IPADIC often cuts wrongly (は/いしょく), so its terms miss the entries'
 //! kanji words and only the small weight of the kana bigrams is left: the right entry comes
-//! first but too weakly to be an answer. This table maps the katakana reading of every title,
-//! alias and keyword of the entries, and of every word in them, to the terms that text analyses
-//! to. A kana-written stretch of a message that spells one of those readings then searches for
-//! those terms, as if the resident had written them in kanji (はいしょく → 配食).
+//! first but too weakly to be an answer. This table maps the katakana reading of every word of
+//! the titles, aliases and keywords (as the search index holds them) to that word. A
+//! kana-written stretch of a message that spells one of those readings then searches for the
+//! word, as if the resident had written it in kanji (はいしょく → 配食).
 //!
-//! The engine builds it from the distinct texts only (10,000 entries that repeat 66 cost the
+//! The engine builds it from the index's distinct words (10,000 entries that repeat 66 cost the
 //! same), on the first question that has a kana-written stretch, so `ask` for a kanji question
 //! does not pay for it.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::analyzer::{is_katakana, Analyzer};
 
@@ -34,37 +34,19 @@ pub struct KanaSpellings {
 }
 
 impl KanaSpellings {
-    /// The table for `texts` (titles, aliases and keywords), analysed as questions are.
-    pub fn build<'a>(analyzer: &Analyzer, texts: impl Iterator<Item = &'a str>) -> KanaSpellings {
+    /// The table for `terms` (the index's words: [`crate::search::SearchIndex::name_terms`]).
+    /// Only words written otherwise than in kana: a kana word (たらい) is found by its own
+    /// spelling already, and as a piece of a longer kana stretch it is more often a coincidence
+    /// (したらいい) than the word.
+    pub fn build<'a>(analyzer: &Analyzer, terms: impl Iterator<Item = &'a str>) -> KanaSpellings {
         let mut by_reading: FxHashMap<String, Vec<String>> = FxHashMap::default();
-        let mut add = |reading: String, terms: &[&str]| {
-            if reading.chars().count() < MIN_READING_CHARS || !reading.chars().all(is_katakana) {
-                return;
-            }
-            let known = by_reading.entry(reading).or_default();
-            for term in terms {
+        for term in terms.filter(|t| !t.chars().all(is_kana)) {
+            let reading = analyzer.reading(term);
+            if reading.chars().count() >= MIN_READING_CHARS && reading.chars().all(is_katakana) {
+                let known = by_reading.entry(reading).or_default();
                 if !known.iter().any(|k| k == term) {
                     known.push(term.to_string());
                 }
-            }
-        };
-        let mut seen: FxHashSet<&str> = FxHashSet::default();
-        for text in texts {
-            if !seen.insert(text) {
-                continue;
-            }
-            let analysis = analyzer.analyze_question(text);
-            // Only words the index writes otherwise than in kana: a kana word (たらい) is found
-            // by its own spelling already, and as a piece of a longer kana stretch it is more
-            // often a coincidence (したらいい) than the word.
-            let terms: Vec<&str> =
-                analysis.term_texts().into_iter().filter(|t| !t.chars().all(is_kana)).collect();
-            if terms.is_empty() {
-                continue;
-            }
-            add(analyzer.reading(text), &terms);
-            for term in &terms {
-                add(analyzer.reading(term), &[term]);
             }
         }
         let mut readings: Vec<(String, Vec<String>)> = by_reading.into_iter().collect();

@@ -138,12 +138,24 @@ impl Analyzer {
         self.analyze_for(text, false)
     }
 
+    /// lindera's segmentation of `normalized`. The lattice is scratch space; reusing it per
+    /// thread saves its allocations (most of the cost of a short text).
+    fn segment<'a>(&'a self, normalized: &'a str) -> lindera::LinderaResult<Vec<lindera::token::Token<'a>>> {
+        thread_local! {
+            static LATTICE: std::cell::RefCell<Lattice> = std::cell::RefCell::new(Lattice::default());
+        }
+        LATTICE.with(|lattice| match lattice.try_borrow_mut() {
+            Ok(mut lattice) => self.segmenter.segment_with_lattice(normalized.into(), &mut lattice),
+            Err(_) => self.segmenter.segment(normalized.into()),
+        })
+    }
+
     /// The katakana reading of `text` as one string (long vowels folded, symbols and spaces
     /// left out): 配食サービス → ハイショクサビス. What a resident writing in kana would type.
     pub fn reading(&self, text: &str) -> String {
-        let normalized = normalize(text, &self.rules.variants);
+        let normalized = self.normalize(text);
         let mut reading = String::new();
-        if let Ok(tokens) = self.segmenter.segment(normalized.as_str().into()) {
+        if let Ok(tokens) = self.segment(&normalized) {
             for token in &tokens {
                 let surface = normalized.get(token.byte_start..token.byte_end).unwrap_or_default();
                 let details = details_of(token);
@@ -156,15 +168,20 @@ impl Analyzer {
         reading
     }
 
-    fn analyze_for(&self, text: &str, whole_reading: bool) -> Analysis {
-        let normalized = match &self.variant_matcher {
+    /// [`normalize`] with the staff's variants, folded in one pass.
+    fn normalize(&self, text: &str) -> String {
+        match &self.variant_matcher {
             Some(matcher) => {
                 let plain = normalize(text, &[]);
                 let replacements: Vec<&str> = self.rules.variants.iter().map(|(_, to)| to.as_str()).collect();
                 if matcher.is_match(&plain) { matcher.replace_all(&plain, &replacements) } else { plain }
             }
             None => normalize(text, &self.rules.variants),
-        };
+        }
+    }
+
+    fn analyze_for(&self, text: &str, whole_reading: bool) -> Analysis {
+        let normalized = self.normalize(text);
         let mut terms = Vec::new();
         let mut reading = String::new();
         let mut readings: Vec<String> = Vec::new();
@@ -186,15 +203,7 @@ impl Analyzer {
             }
             run.clear();
         };
-        // The lattice is scratch space; reusing it per thread saves its allocations.
-        thread_local! {
-            static LATTICE: std::cell::RefCell<Lattice> = std::cell::RefCell::new(Lattice::default());
-        }
-        let segmented = LATTICE.with(|lattice| match lattice.try_borrow_mut() {
-            Ok(mut lattice) => self.segmenter.segment_with_lattice(normalized.as_str().into(), &mut lattice),
-            Err(_) => self.segmenter.segment(normalized.as_str().into()),
-        });
-        if let Ok(mut tokens) = segmented {
+        if let Ok(mut tokens) = self.segment(&normalized) {
             let mut last_end = 0;
             for token in tokens.iter_mut() {
                 let span = token.byte_start..token.byte_end;

@@ -260,6 +260,21 @@ impl SearchIndex {
         Ok(SearchIndex { _searcher: searcher, fields, segments, total_docs, municipalities, entry_municipality })
     }
 
+    /// Every distinct term of the name and keyword fields (titles, aliases, keywords): what a
+    /// service is called and the staff's everyday wording for it.
+    pub fn name_terms(&self) -> Vec<&str> {
+        let mut terms: Vec<&str> = self
+            .segments
+            .iter()
+            .flat_map(|segment| &segment.terms)
+            .filter(|(_, postings)| postings.iter().any(|p| usize::from(p.field) < NAME_FIELDS))
+            .map(|(term, _)| &**term)
+            .collect();
+        terms.sort_unstable();
+        terms.dedup();
+        terms
+    }
+
     /// The best `limit` entries for `query`, best first (on equal scores, the earlier entry).
     /// Empty when nothing matches.
     pub fn search(&self, query: &SearchQuery, limit: usize) -> Vec<Hit> {
