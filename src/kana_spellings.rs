@@ -14,12 +14,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::analyzer::{is_katakana, Analyzer};
-
-/// Hiragana, katakana or the long-vowel mark.
-fn is_kana(c: char) -> bool {
-    matches!(c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー')
-}
+use crate::analyzer::{is_kana_word, is_katakana, Analyzer};
 
 /// Readings shorter than this are too often pieces of other words: どうしたら spells ドウシ
 /// (同士) and させたい セタイ (世帯), on the project's own questions. From four kana on
@@ -27,7 +22,7 @@ fn is_kana(c: char) -> bool {
 pub const MIN_READING_CHARS: usize = 4;
 
 pub struct KanaSpellings {
-    /// Leftmost-longest over the readings, so ハイショクサビス is read before ハイショク.
+    /// Leftmost-longest over the readings, so カゾクカイ (家族会) is read before カゾク (家族).
     matcher: Option<aho_corasick::AhoCorasick>,
     /// Per pattern of `matcher`: the terms its reading stands for.
     terms: Vec<Vec<String>>,
@@ -40,7 +35,7 @@ impl KanaSpellings {
     /// (したらいい) than the word.
     pub fn build<'a>(analyzer: &Analyzer, terms: impl Iterator<Item = &'a str>) -> KanaSpellings {
         let mut by_reading: FxHashMap<String, Vec<String>> = FxHashMap::default();
-        for term in terms.filter(|t| !t.chars().all(is_kana)) {
+        for term in terms.filter(|t| !is_kana_word(t)) {
             let reading = analyzer.reading(term);
             if reading.chars().count() >= MIN_READING_CHARS && reading.chars().all(is_katakana) {
                 let known = by_reading.entry(reading).or_default();
@@ -65,14 +60,5 @@ impl KanaSpellings {
             .flat_map(move |m| m.find_iter(run))
             .flat_map(|found| &self.terms[found.pattern().as_usize()])
             .map(String::as_str)
-    }
-
-    /// How many readings the table holds.
-    pub fn len(&self) -> usize {
-        self.terms.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
     }
 }

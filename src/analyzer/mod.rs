@@ -384,7 +384,7 @@ fn fold_cow(text: Cow<'_, str>) -> Cow<'_, str> {
 }
 
 /// Written in kana only (ひらがな, カタカナ, ー).
-fn is_kana_word(surface: &str) -> bool {
+pub fn is_kana_word(surface: &str) -> bool {
     !surface.is_empty() && surface.chars().all(|c| matches!(c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー'))
 }
 
