@@ -52,8 +52,8 @@ pub fn check(config: &Config, today: NaiveDate) -> Checked {
 fn check_references(knowledge: &Knowledge, dialogs: &Dialogs, config: &Config) -> Vec<Problem> {
     let mut problems = Vec::new();
     let crisis_path = config.dialogs_dir.join(dialogs::CRISIS_FILE);
-    for signal in &dialogs.crisis.signal {
-        for id in &signal.windows {
+    for kind in &dialogs.crisis.kind {
+        for id in &kind.get_ref().windows {
             if knowledge.entry(id).is_none() {
                 problems.push(
                     Problem::error(&crisis_path, None, format!("windows の「{id}」という項目が index/ にありません"))

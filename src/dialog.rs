@@ -178,10 +178,15 @@ pub fn decision_reply(decision: &Decision, engine: &Engine) -> Reply {
     }
     match decision.kind {
         Kind::Crisis => {
-            let crisis = &engine.dialogs().crisis;
-            blocks.insert(0, Block::Text(crisis.intro.clone()));
-            blocks.insert(1, Block::Emergency(crisis.contact.clone()));
-            blocks.push(Block::Text(crisis.outro.clone()));
+            let crisis = engine.crisis();
+            if let Some(lead) = crisis.lead(&decision.crisis) {
+                let contacts = crisis.contacts_for(&decision.crisis, decision.area.as_deref()).into_iter().cloned().collect();
+                blocks.insert(0, Block::Text(lead.intro.clone()));
+                blocks.insert(1, Block::Emergency(contacts));
+                if let Some(outro) = &lead.outro {
+                    blocks.push(Block::Text(outro.clone()));
+                }
+            }
             for c in &decision.candidates {
                 blocks.push(Block::Card(Card::of(engine.entry(c.entry))));
             }
@@ -217,6 +222,18 @@ pub fn decision_reply(decision: &Decision, engine: &Engine) -> Reply {
             blocks.push(Block::Text(texts.general_window_intro.clone()));
             for &index in &decision.general_windows {
                 blocks.push(Block::Card(Card::of(engine.entry(index))));
+            }
+        }
+    }
+    // A gentle crisis reply (死にたいわけじゃないけど…) leads the answer to the question.
+    if decision.kind != Kind::Crisis {
+        let crisis = engine.crisis();
+        if let Some(lead) = crisis.lead(&decision.crisis) {
+            let contacts = crisis.contacts_for(&decision.crisis, decision.area.as_deref()).into_iter().cloned().collect();
+            blocks.insert(0, Block::Text(lead.intro.clone()));
+            blocks.insert(1, Block::Emergency(contacts));
+            if let Some(outro) = &lead.outro {
+                blocks.insert(2, Block::Text(outro.clone()));
             }
         }
     }

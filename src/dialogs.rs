@@ -1,7 +1,8 @@
 //! `dialogs/`: every word a resident reads, kept by staff in TOML.
 //!
 //! - `texts.toml`: greetings, notices and the labels of an answer card.
-//! - `crisis.toml`: the emergency contacts and the signals that call for them.
+//! - `crisis.toml`: the emergency contacts, the kinds of danger and the rules that recognise
+//!   them (compiled by [`crate::crisis`]).
 //! - `menu.toml`: the categories of the menu (and of entries' `categories`).
 //!
 //! Rust code never holds resident-facing Japanese; it picks a text from here by its key. The
@@ -12,6 +13,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::crisis::file::CrisisFile;
 use crate::knowledge::problem::{from_toml_error, Problem};
 use crate::knowledge::wording::nth_table_line;
 
@@ -22,8 +24,17 @@ pub const MENU_FILE: &str = "menu.toml";
 #[derive(Debug, Clone)]
 pub struct Dialogs {
     pub texts: Texts,
-    pub crisis: Crisis,
+    /// `crisis.toml` as written; [`crate::crisis::CrisisLayer::compile`] needs the analyzer.
+    pub crisis: CrisisFile,
+    /// Its text and path, for the compile's line numbers.
+    pub crisis_source: CrisisSource,
     pub menu: Menu,
+}
+
+#[derive(Debug, Clone)]
+pub struct CrisisSource {
+    pub path: std::path::PathBuf,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -196,62 +207,6 @@ impl CommandDescriptions {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Crisis {
-    /// The first words of a crisis reply, before the contacts.
-    pub intro: String,
-    /// Said after the contacts, before any windows.
-    pub outro: String,
-    pub contact: Vec<EmergencyContact>,
-    pub signal: Vec<CrisisSignal>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct EmergencyContact {
-    pub name: String,
-    pub number: String,
-    pub when: String,
-}
-
-/// A kind of danger and the wordings that signal it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CrisisSignal {
-    pub kind: String,
-    /// Any of these in the (normalized) message signals the danger…
-    pub words: Vec<String>,
-    /// …unless one of these is there too (倒れたら is a worry, not an emergency).
-    #[serde(default)]
-    pub except: Vec<String>,
-    /// Entry ids worth showing after the emergency contacts.
-    #[serde(default)]
-    pub windows: Vec<String>,
-}
-
-impl CrisisSignal {
-    /// Whether a word occurs outside every `except` occurrence: 「倒れたら」 excuses the 倒れ
-    /// inside it, but not a 「息をしていない」 elsewhere in the same message.
-    pub fn matches(&self, normalized: &str) -> bool {
-        // Most messages hold no signal word at all: settle that without allocating.
-        if !self.words.iter().any(|w| !w.is_empty() && normalized.contains(w.as_str())) {
-            return false;
-        }
-        let spans = |words: &[String]| -> Vec<std::ops::Range<usize>> {
-            words
-                .iter()
-                .filter(|w| !w.is_empty())
-                .flat_map(|w| normalized.match_indices(w.as_str()).map(|(i, m)| i..i + m.len()))
-                .collect()
-        };
-        let excused = spans(&self.except);
-        spans(&self.words)
-            .iter()
-            .any(|hit| !excused.iter().any(|e| e.start <= hit.start && hit.end <= e.end))
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Menu {
     pub category: Vec<Category>,
 }
@@ -270,32 +225,22 @@ impl Menu {
     }
 }
 
-impl Crisis {
-    /// The signals a normalized message matches, in file order. The signal words must be
-    /// normalized the same way (the engine does so once when it is built).
-    pub fn signals_in<'a>(&'a self, normalized: &str) -> Vec<&'a CrisisSignal> {
-        self.signal.iter().filter(|s| s.matches(normalized)).collect()
-    }
-}
-
 /// Loads and checks `dialogs/`. `None` when any file has an error.
 pub fn load(dir: &Path) -> (Option<Dialogs>, Vec<Problem>) {
     let mut problems = Vec::new();
     let texts: Option<Texts> = parse_file(&dir.join(TEXTS_FILE), &mut problems);
-    let crisis: Option<Crisis> = parse_file(&dir.join(CRISIS_FILE), &mut problems);
+    let crisis: Option<CrisisFile> = parse_file(&dir.join(CRISIS_FILE), &mut problems);
     let menu: Option<Menu> = parse_file(&dir.join(MENU_FILE), &mut problems);
+    let crisis_path = dir.join(CRISIS_FILE);
+    let crisis_text = std::fs::read_to_string(&crisis_path).unwrap_or_default();
     if let Some(crisis) = &crisis {
-        let path = dir.join(CRISIS_FILE);
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
         if crisis.contact.is_empty() {
-            problems.push(Problem::error(&path, None, "緊急連絡先 ([[contact]]) が1つもありません")
+            problems.push(Problem::error(&crisis_path, None, "緊急連絡先 ([[contact]]) が1つもありません")
                 .hint("119・110・189 を必ず載せてください"));
         }
-        for (i, signal) in crisis.signal.iter().enumerate() {
-            if signal.words.iter().all(|w| w.trim().is_empty()) {
-                problems.push(Problem::error(&path, nth_table_line(&text, "[[signal]]", i), "words が空です")
-                    .hint("危険を示す言葉を1つ以上書いてください"));
-            }
+        if crisis.rule.is_empty() {
+            problems.push(Problem::error(&crisis_path, None, "危険のサインのルール ([[rule]]) が1つもありません")
+                .hint("index/README.md の「危険のサイン」の章の例を写してください"));
         }
     }
     if let Some(menu) = &menu {
@@ -311,7 +256,9 @@ pub fn load(dir: &Path) -> (Option<Dialogs>, Vec<Problem>) {
     }
     let has_error = problems.iter().any(Problem::is_error);
     let dialogs = match (texts, crisis, menu) {
-        (Some(texts), Some(crisis), Some(menu)) if !has_error => Some(Dialogs { texts, crisis, menu }),
+        (Some(texts), Some(crisis), Some(menu)) if !has_error => {
+            Some(Dialogs { texts, crisis, crisis_source: CrisisSource { path: crisis_path, text: crisis_text }, menu })
+        }
         _ => None,
     };
     (dialogs, problems)

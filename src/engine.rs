@@ -1,8 +1,9 @@
 //! The answer engine: a question (and maybe an area) in, a [`Decision`] out.
 //!
 //! It knows nothing of Telegram or terminals. The order of work is the order of priority:
-//! 1. **Crisis** signals (`dialogs/crisis.toml`) are checked on the normalized text before any
-//!    search, so danger is never missed because the wording was unusual.
+//! 1. **Crisis**: the crisis layer ([`crate::crisis`]) reads the question's morphemes with the
+//!    rules of `dialogs/crisis.toml` before any search, so a failure in search can never hide
+//!    the contacts; an urgent reply skips search altogether, a gentle one leads the answer.
 //! 2. The **area** is the one given, else the first municipality or district the message names
 //!    (`index/places.toml`). Municipality names then stop counting as search terms (otherwise
 //!    「大垣」 pulls up everything named 大垣市…); district names count only against names and
@@ -21,7 +22,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::analyzer::{normalize, Analyzer, AnalyzerRules};
+use anyhow::Context as _;
+
 use crate::config::EngineConfig;
+use crate::crisis::{Assessment, CrisisLayer, Level};
 use crate::dialogs::Dialogs;
 use crate::kana_spellings::KanaSpellings;
 use crate::knowledge::{Entry, Knowledge};
@@ -67,7 +71,6 @@ pub struct Explanation {
     pub named: Vec<String>,
     /// Words of the index that kana-written stretches of the message spell (はいしょく → 配食).
     pub kana_read: Vec<String>,
-    pub crisis_signals: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -86,6 +89,8 @@ pub struct Decision {
     pub empty: bool,
     /// Only the first part of a very long message was read.
     pub cut: bool,
+    /// What the crisis layer found: mentions of danger and the reply they call for.
+    pub crisis: Assessment,
     pub explanation: Explanation,
 }
 
@@ -94,10 +99,8 @@ pub struct Engine {
     analyzer: Arc<Analyzer>,
     knowledge: Knowledge,
     dialogs: Dialogs,
-    /// `dialogs.crisis` with its words normalized.
-    crisis: crate::dialogs::Crisis,
-    /// Every crisis word, to settle in one pass that a message holds none (nearly all do not).
-    crisis_words: aho_corasick::AhoCorasick,
+    /// `dialogs/crisis.toml`, compiled against the analyzer.
+    crisis: CrisisLayer,
     /// Each distinct normalized title or alias, with the entries that bear it, for spotting a
     /// service named in a message (one pattern per name: copies of a name in many entries
     /// must not multiply the matches).
@@ -118,7 +121,7 @@ impl Engine {
         knowledge: Knowledge,
         dialogs: Dialogs,
         settings: EngineConfig,
-    ) -> tantivy::Result<Engine> {
+    ) -> anyhow::Result<Engine> {
         Self::build_cached(dictionary, knowledge, dialogs, settings, None)
     }
 
@@ -130,7 +133,7 @@ impl Engine {
         dialogs: Dialogs,
         settings: EngineConfig,
         cache_dir: Option<&std::path::Path>,
-    ) -> tantivy::Result<Engine> {
+    ) -> anyhow::Result<Engine> {
         let rules = AnalyzerRules {
             stopwords: knowledge.wording.stopwords.iter().cloned().collect(),
             variants: knowledge.wording.variants.clone(),
@@ -145,7 +148,7 @@ impl Engine {
         knowledge: Knowledge,
         dialogs: Dialogs,
         settings: EngineConfig,
-    ) -> tantivy::Result<Engine> {
+    ) -> anyhow::Result<Engine> {
         Self::assemble(analyzer, knowledge, dialogs, settings, None)
     }
 
@@ -155,7 +158,7 @@ impl Engine {
         dialogs: Dialogs,
         settings: EngineConfig,
         cache_dir: Option<&std::path::Path>,
-    ) -> tantivy::Result<Engine> {
+    ) -> anyhow::Result<Engine> {
         let search = match cache_dir {
             Some(dir) => {
                 let rules = analyzer.rules();
@@ -178,17 +181,11 @@ impl Engine {
                     .collect()
             })
             .collect();
-        // Crisis words are normalized once here, not for every message.
-        let mut crisis = dialogs.crisis.clone();
-        for signal in &mut crisis.signal {
-            for word in signal.words.iter_mut().chain(signal.except.iter_mut()) {
-                *word = normalize(word, &[]);
-            }
-        }
-        let crisis_words = aho_corasick::AhoCorasick::new(
-            crisis.signal.iter().flat_map(|s| &s.words).filter(|w| !w.is_empty()),
-        )
-        .map_err(|e| tantivy::TantivyError::InternalError(format!("crisis words: {e}")))?;
+        let source = &dialogs.crisis_source;
+        let crisis = CrisisLayer::compile(&dialogs.crisis, &source.text, &source.path, &analyzer).map_err(|problems| {
+            let lines: Vec<String> = problems.iter().filter(|p| p.is_error()).map(ToString::to_string).collect();
+            anyhow::anyhow!("{} has {} error(s):\n{}", source.path.display(), lines.len(), lines.join("\n"))
+        })?;
         let variants = &knowledge.wording.variants;
         let mut by_name: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         for (i, entry) in knowledge.entries.iter().enumerate() {
@@ -204,14 +201,12 @@ impl Engine {
         }
         let mut names: Vec<(String, Vec<usize>)> = by_name.into_iter().collect();
         names.sort_unstable();
-        let name_matcher = aho_corasick::AhoCorasick::new(names.iter().map(|(n, _)| n))
-            .map_err(|e| tantivy::TantivyError::InternalError(format!("service names: {e}")))?;
+        let name_matcher = aho_corasick::AhoCorasick::new(names.iter().map(|(n, _)| n)).context("matching service names")?;
         Ok(Engine {
             analyzer,
             knowledge,
             dialogs,
             crisis,
-            crisis_words,
             names,
             name_matcher,
             search,
@@ -232,6 +227,10 @@ impl Engine {
 
     pub fn dialogs(&self) -> &Dialogs {
         &self.dialogs
+    }
+
+    pub fn crisis(&self) -> &CrisisLayer {
+        &self.crisis
     }
 
     pub fn analyzer(&self) -> &Arc<Analyzer> {
@@ -271,6 +270,31 @@ impl Engine {
             places: mentions.iter().map(|m| m.name.clone()).collect(),
             ..Explanation::default()
         };
+        // Danger first, on the same analysis: nothing below can hide it.
+        let crisis = self.crisis.assess(&analysis);
+        let general_windows = self.general_windows(area.as_deref());
+        if let Some(lead) = self.crisis.lead(&crisis).filter(|k| k.level == Level::Urgent) {
+            let mut windows: Vec<Scored> = Vec::new();
+            for id in &lead.windows {
+                let Some(index) = self.knowledge.entry_index(id) else { continue };
+                let entry = &self.knowledge.entries[index];
+                if area.as_deref().is_none_or(|a| entry.municipality == a) && !windows.iter().any(|w| w.entry == index) {
+                    windows.push(Scored { entry: index, score: 0.0, confidence: 1.0, matched: Vec::new() });
+                }
+            }
+            return Decision {
+                question: question.to_string(),
+                kind: Kind::Crisis,
+                area,
+                area_from_message,
+                candidates: windows,
+                general_windows,
+                empty: false,
+                cut,
+                crisis,
+                explanation,
+            };
+        }
 
         // Terms: place names set the area; municipality names then stop counting as search terms.
         let mut terms: Vec<QueryTerm> = Vec::with_capacity(analysis.terms.len());
@@ -362,22 +386,7 @@ impl Engine {
             })
             .collect();
 
-        let signals =
-            if self.crisis_words.is_match(&normalized) { self.crisis.signals_in(&normalized) } else { Vec::new() };
-        explanation.crisis_signals = signals.iter().map(|s| s.kind.clone()).collect();
-        let general_windows = self.general_windows(area.as_deref());
-        let (kind, candidates) = if !signals.is_empty() {
-            let mut windows: Vec<Scored> = Vec::new();
-            for id in signals.iter().flat_map(|s| &s.windows) {
-                let Some(index) = self.knowledge.entry_index(id) else { continue };
-                let entry = &self.knowledge.entries[index];
-                let in_area = area.as_deref().is_none_or(|a| entry.municipality == a);
-                if in_area && !windows.iter().any(|w| w.entry == index) {
-                    windows.push(Scored { entry: index, score: 0.0, confidence: 1.0, matched: Vec::new() });
-                }
-            }
-            (Kind::Crisis, windows)
-        } else if !empty && candidates.first().is_some_and(|c| c.confidence >= self.settings.min_confidence) {
+        let (kind, candidates) = if !empty && candidates.first().is_some_and(|c| c.confidence >= self.settings.min_confidence) {
             let mut shown = candidates;
             shown.truncate(1 + self.settings.max_alternatives);
             (Kind::Answer, shown)
@@ -395,6 +404,7 @@ impl Engine {
             general_windows,
             empty,
             cut,
+            crisis,
             explanation,
         }
     }

@@ -29,7 +29,16 @@ pub fn render(decision: &Decision, engine: &Engine) -> String {
     };
     let _ = writeln!(out, "自治体: {area}");
     let _ = writeln!(out, "名前が書かれていたサービス: {}", list(&e.named));
-    let _ = writeln!(out, "危険のサイン(dialogs/crisis.toml): {}", list(&e.crisis_signals));
+    let mentions: Vec<String> = decision
+        .crisis
+        .mentions
+        .iter()
+        .map(|m| {
+            let reply = m.kind.as_deref().unwrap_or("返信なし(福祉の質問として答えます)");
+            format!("{}行目の {}「{}」: {} → {reply}", m.line, m.rule_kind, m.words.join("・"), m.modality.label())
+        })
+        .collect();
+    let _ = writeln!(out, "危険のサイン(dialogs/crisis.toml): {}", list(&mentions));
 
     let threshold = engine.settings().min_confidence;
     let top = decision.candidates.first().map(|c| c.confidence);

@@ -29,6 +29,7 @@ pub mod analyzer;
 pub mod app;
 pub mod chat;
 pub mod config;
+pub mod crisis;
 pub mod dialog;
 pub mod dialogs;
 pub mod dictionary;

@@ -19,6 +19,15 @@ pub struct JsonAnswer<'a> {
     pub emergency: Vec<&'a str>,
     /// Extra: whether the area was read from the message.
     pub area_from_message: bool,
+    /// Extra: the crisis reply's kind and level (`urgent`, or `gentle` leading an answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crisis: Option<JsonCrisis<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonCrisis<'a> {
+    pub kind: &'a str,
+    pub level: crate::crisis::Level,
 }
 
 #[derive(Debug, Serialize)]
@@ -44,10 +53,16 @@ pub fn json_answer<'a>(decision: &'a Decision, engine: &'a Engine) -> JsonAnswer
         answers: decision.candidates.iter().map(|c| entry(c.entry, c.confidence, c.score)).collect(),
         general_windows: decision.general_windows.iter().map(|&i| entry(i, 0.0, 0.0)).collect(),
         emergency: match decision.kind {
-            Kind::Crisis => engine.dialogs().crisis.contact.iter().map(|c| c.number.as_str()).collect(),
+            Kind::Crisis => engine
+                .crisis()
+                .contacts_for(&decision.crisis, decision.area.as_deref())
+                .into_iter()
+                .filter_map(|c| c.number.as_deref())
+                .collect(),
             _ => Vec::new(),
         },
         area_from_message: decision.area_from_message,
+        crisis: engine.crisis().lead(&decision.crisis).map(|k| JsonCrisis { kind: &k.id, level: k.level }),
     }
 }
 

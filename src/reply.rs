@@ -6,7 +6,8 @@
 
 use serde::Serialize;
 
-use crate::dialogs::{fill, Dialogs, EmergencyContact};
+use crate::crisis::Contact as EmergencyContact;
+use crate::dialogs::{fill, Dialogs};
 use crate::knowledge::Entry;
 
 // A reply holds a handful of blocks for the moment it is rendered: boxing the card would only
@@ -121,6 +122,10 @@ impl Markup for Html {
         format!("<b>{s}</b>")
     }
     fn phone(&self, escaped: &str, raw: &str) -> String {
+        // A short code (#7119, #8008) is dialled as written; a tel: link would drop the #.
+        if raw.starts_with('#') {
+            return escaped.to_string();
+        }
         let digits: String = raw.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
         format!("<a href=\"tel:{digits}\">{escaped}</a>")
     }
@@ -138,7 +143,23 @@ fn render(reply: &Reply, dialogs: &Dialogs, esc: &dyn Fn(&str) -> String, markup
             Block::Emergency(contacts) => {
                 let lines: Vec<String> = contacts
                     .iter()
-                    .map(|c| format!("{} {} ({})", markup.bold(&esc(&c.name)), markup.phone(&esc(&c.number), &c.number), esc(&c.when)))
+                    .map(|c| {
+                        let mut line = markup.bold(&esc(&c.name));
+                        if let Some(number) = &c.number {
+                            line.push(' ');
+                            line.push_str(&markup.phone(&esc(number), number));
+                        }
+                        let when = match &c.hours {
+                            Some(hours) => format!("{}・{}", c.when, hours),
+                            None => c.when.clone(),
+                        };
+                        line.push_str(&format!(" ({})", esc(&when)));
+                        if let Some(url) = &c.url {
+                            line.push(' ');
+                            line.push_str(&markup.link(&esc(url)));
+                        }
+                        line
+                    })
                     .collect();
                 paragraphs.push(lines.join("\n"));
             }

@@ -71,13 +71,21 @@ fn ask_prints_a_card_for_people() {
     assert!(stdout.contains("最終確認日"), "{stdout}");
 }
 
+/// Each kind of danger leads with its own contacts (graded replies, `dialogs/crisis.toml`).
 #[test]
-fn crisis_leads_with_emergency_numbers() {
-    let (ok, stdout, _) = run(&["ask", "もう死にたい"]);
-    assert!(ok);
-    let first_119 = stdout.find("119").expect("119 shown");
-    assert!(stdout.contains("110") && stdout.contains("189"), "{stdout}");
-    assert!(first_119 < 200, "emergency contacts come first:\n{stdout}");
+fn crisis_leads_with_the_contacts_of_its_kind() {
+    for (question, first, also) in [
+        ("もう死にたい", "0120-279-338", "119"),
+        ("夫に毎日殴られている", "110", "#8008"),
+        ("隣の家の子どもが毎晩叩かれて泣き叫んでいる", "189", "110"),
+        ("父が台所で倒れて息をしていない", "119", "119"),
+    ] {
+        let (ok, stdout, _) = run(&["ask", question]);
+        assert!(ok);
+        let at = stdout.find(first).unwrap_or_else(|| panic!("{first} shown for {question}:\n{stdout}"));
+        assert!(at < 400, "{first} comes first for {question}:\n{stdout}");
+        assert!(stdout.contains(also), "{also} shown for {question}:\n{stdout}");
+    }
 }
 
 #[test]

@@ -89,15 +89,24 @@ fn out_of_scope_is_honest_and_never_a_dead_end() {
     }
 }
 
+/// Each kind of danger leads with its own contacts, right after the first words.
 #[test]
-fn crisis_replies_lead_with_emergency_contacts() {
+fn crisis_replies_lead_with_the_contacts_of_their_kind() {
     let engine = common::engine();
-    for question in ["もう死にたい", "夫に殴られている", "父が倒れて息をしていない", "隣の子が毎晩叩かれて泣き叫んでいる", "睡眠薬をたくさん飲んだ"] {
+    for (question, first) in [
+        ("もう死にたい", "0120-279-338"),
+        ("夫に殴られている", "110"),
+        ("父が倒れて息をしていない", "119"),
+        ("隣の子が毎晩叩かれて泣き叫んでいる", "189"),
+        ("睡眠薬をたくさん飲んだ", "119"),
+    ] {
         let (_, replies, _) = respond(&ChatState::default(), Input::Text(question.into()), engine);
         let text = madoguchi::reply::render_plain(&replies[0], engine.dialogs());
-        let first_number = text.find("119").expect("119");
-        assert!(text[..first_number].chars().count() < 80, "contacts come first for {question}:\n{text}");
-        assert!(text.contains("110") && text.contains("189"));
+        let first_contact = text.find('■').expect("a contact line");
+        let at = first_contact
+            + text[first_contact..].find(first).unwrap_or_else(|| panic!("{first} for {question}:\n{text}"));
+        assert!(first_contact < at && text[first_contact..at].lines().count() == 1, "{first} leads for {question}:\n{text}");
+        assert!(text[..first_contact].chars().count() < 120, "contacts come first for {question}:\n{text}");
     }
 }
 
@@ -165,4 +174,40 @@ fn the_menu_lists_entries_of_the_area() {
     let (_, replies, _) = respond(&state, Input::Button("cat:koureisha".into()), engine);
     let text = madoguchi::reply::render_plain(&replies[0], engine.dialogs());
     assert!(text.contains("(大垣市)") && !text.contains("(世田谷区)"), "{text}");
+}
+
+/// The messages of issue 8: danger in the resident's own words, and words that only look like it.
+#[test]
+fn danger_is_read_from_words_not_substrings() {
+    let engine = common::engine();
+    let lead = |q: &str| {
+        let d = engine.decide(q, None);
+        (d.kind, engine.crisis().lead(&d.crisis).map(|k| k.id.clone()))
+    };
+    for (question, kind) in [
+        ("薬を50錠飲んだ", "suicide_act"),
+        ("もう死んでしまおうか", "suicidal"),
+        ("もう母を道連れにして死んでしまおうかと考えてしまいます", "suicidal"),
+        ("祖父がお餅をのどにつまらせたみたいで苦しそう！", "emergency"),
+        ("ママがずっとかえってこない。ごはんない。ひとりでこわい", "child"),
+        ("夫から毎日どなられて怖い。逃げたい", "violence"),
+        ("マンションの5階から飛ぼうと思う", "suicidal"),
+        ("おばあちゃんがお風呂で動かない", "emergency"),
+        ("隣の家から子どもの悲鳴が毎晩聞こえる", "child"),
+        ("もう限界、楽になりたい", "suicidal"),
+        ("生まれてこなければよかった", "suicidal"),
+        ("しにたーい", "suicidal"),
+        ("友達が死にたいと言っている", "suicidal_helper"),
+    ] {
+        assert_eq!(lead(question), (Kind::Crisis, Some(kind.to_string())), "{question}");
+    }
+    for question in ["受けられていない", "子どもを預けられている", "相談できるところ", "父が脳梗塞で倒れて、退院後の介護が心配", "申請したのに返事がない", "死ぬほど忙しい"] {
+        assert_eq!(lead(question).1, None, "{question}");
+    }
+    // Denied or past: a gentle reply that leads the answer, never nothing.
+    for question in ["死にたいわけじゃないけど、介護がつらい", "昔は死にたいと思っていた"] {
+        let (kind, lead) = lead(question);
+        assert_ne!(kind, Kind::Crisis, "{question}");
+        assert_eq!(lead.as_deref(), Some("gentle"), "{question}");
+    }
 }

@@ -184,8 +184,8 @@ fn a_crisis_message_gets_the_emergency_contacts_first() {
     fake.text(chat, "もう死にたい");
     let sent = wait_messages(&fake, &bot, chat, 1);
     let first = text_of(&sent[0]);
-    let crisis = &dialogs().crisis;
-    assert!(first.starts_with(&escape_html(&crisis.intro)), "{first}");
+    let suicidal = dialogs().crisis.kind.iter().map(|k| k.get_ref()).find(|k| k.id == "suicidal").expect("a suicidal kind");
+    assert!(first.starts_with(&escape_html(&suicidal.intro)), "{first}");
     let contacts_at = first.find("<a href=\"tel:119\">119</a>").expect("119 as a tappable number in the first message");
     if let Some(card_at) = first.find(&escape_html(&dialogs().texts.card.verified)) {
         assert!(contacts_at < card_at, "contacts before any window");

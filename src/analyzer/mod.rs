@@ -68,6 +68,8 @@ pub struct Analysis {
     /// Every kana-written stretch, with or without a content word the dictionary saw in it
     /// (かぞくかい is か/ぞく/かい to IPADIC, none of them a content word).
     pub kana_spelled_runs: Vec<KanaRun>,
+    /// Every morpheme of the normalized text, in order (symbols too: they end sentences).
+    pub morphemes: Vec<Morpheme>,
 }
 
 /// One stretch of a text written in kana only.
@@ -80,6 +82,134 @@ pub struct KanaRun {
     /// The dictionary found a content word in it (the runs [`Analysis::kana_spelled_bigrams`]
     /// come from).
     pub has_content: bool,
+}
+
+/// One morpheme as the crisis rules see it (`src/crisis/`): the word's base form, its part of
+/// speech and conjugation, with the surface kept by its span for explain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Morpheme {
+    /// Byte range of the surface in [`Analysis::normalized`].
+    pub span: Range<usize>,
+    /// The dictionary form (死に → 死ぬ), long vowels not folded; the surface where IPADIC has
+    /// none.
+    pub base: String,
+    pub pos: PartOfSpeech,
+    /// 活用形, for verbs, adjectives and auxiliaries.
+    pub form: ConjugatedForm,
+}
+
+/// IPADIC's part of speech, with the subclasses the crisis rules and modality read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartOfSpeech {
+    /// 名詞; `dependent` for 非自立 (わけ, ほう, こと), `suffix` for 接尾 (錠, 階, さん), `number`
+    /// for 数.
+    Noun { dependent: bool, suffix: bool, number: bool, pronoun: bool },
+    /// 動詞; `dependent` for 非自立 (しまう, いる, くる after て) and 接尾 (れる, られる, せる).
+    Verb { dependent: bool },
+    /// 形容詞; `dependent` for 非自立 (ない after て).
+    Adjective { dependent: bool },
+    /// 助動詞 (たい, う, ない, た, だ).
+    Auxiliary,
+    Particle(ParticleKind),
+    /// 副詞, 連体詞, 接続詞, 感動詞, フィラー.
+    Adverb,
+    /// 接頭詞.
+    Prefix,
+    /// 記号 and white space.
+    Symbol,
+    /// Not in the dictionary.
+    Unknown,
+}
+
+/// IPADIC's classes of 助詞.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParticleKind {
+    /// 格助詞 (が, を, に, から); the quoting と and って are [`ParticleKind::Quote`].
+    Case,
+    Quote,
+    /// 接続助詞 (て, で, ば, たら is an auxiliary, けど, ても, のに).
+    Conjunctive,
+    /// 副助詞 (ほど, くらい, しか, まで) and 係助詞 (は, も).
+    Adverbial,
+    /// 終助詞 (か, よ, ね) and 並立助詞, 連体化 (の).
+    Other,
+}
+
+/// IPADIC's 活用形, the ones that carry meaning for modality.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConjugatedForm {
+    /// 基本形: 死ぬ, 動く.
+    Plain,
+    /// 連用形 (and its タ接続, テ接続): 死に, 死ん.
+    Continuative,
+    /// 未然形: 動か (before ない), 殴ら (before れる).
+    Irrealis,
+    /// 未然ウ接続: 死の (before う).
+    Volitional,
+    /// 仮定形 (and its 縮約): 倒れれ (before ば), なけれ.
+    Conditional,
+    /// 命令形.
+    Imperative,
+    /// Not conjugated, or another form.
+    Other,
+}
+
+impl Morpheme {
+    pub fn surface<'a>(&self, normalized: &'a str) -> &'a str {
+        normalized.get(self.span.clone()).unwrap_or_default()
+    }
+
+    /// A content word: a noun that is not dependent, a verb or adjective that is independent.
+    pub fn is_content(&self) -> bool {
+        match self.pos {
+            PartOfSpeech::Noun { dependent, suffix, number, pronoun } => !(dependent || suffix || number || pronoun),
+            PartOfSpeech::Verb { dependent } | PartOfSpeech::Adjective { dependent } => !dependent,
+            PartOfSpeech::Unknown => true,
+            _ => false,
+        }
+    }
+}
+
+impl PartOfSpeech {
+    fn of(features: &Features<'_>) -> PartOfSpeech {
+        match features.pos {
+            "名詞" => PartOfSpeech::Noun {
+                dependent: features.sub1 == "非自立",
+                suffix: features.sub1 == "接尾",
+                number: features.sub1 == "数",
+                pronoun: features.sub1 == "代名詞",
+            },
+            "動詞" => PartOfSpeech::Verb { dependent: features.sub1 != "自立" },
+            "形容詞" => PartOfSpeech::Adjective { dependent: features.sub1 != "自立" },
+            "助動詞" => PartOfSpeech::Auxiliary,
+            "助詞" => PartOfSpeech::Particle(match features.sub1 {
+                "格助詞" if features.sub2 == "引用" => ParticleKind::Quote,
+                "格助詞" => ParticleKind::Case,
+                "接続助詞" => ParticleKind::Conjunctive,
+                "副助詞" | "係助詞" | "副助詞／並立助詞／終助詞" => ParticleKind::Adverbial,
+                _ => ParticleKind::Other,
+            }),
+            "副詞" | "連体詞" | "接続詞" | "感動詞" | "フィラー" => PartOfSpeech::Adverb,
+            "接頭詞" => PartOfSpeech::Prefix,
+            "記号" => PartOfSpeech::Symbol,
+            "UNK" => PartOfSpeech::Unknown,
+            _ => PartOfSpeech::Adverb,
+        }
+    }
+}
+
+impl ConjugatedForm {
+    fn of(form: &str) -> ConjugatedForm {
+        match form {
+            "基本形" => ConjugatedForm::Plain,
+            "未然ウ接続" => ConjugatedForm::Volitional,
+            f if f.starts_with("連用") => ConjugatedForm::Continuative,
+            f if f.starts_with("未然") => ConjugatedForm::Irrealis,
+            f if f.starts_with("仮定") => ConjugatedForm::Conditional,
+            f if f.starts_with("命令") => ConjugatedForm::Imperative,
+            _ => ConjugatedForm::Other,
+        }
+    }
 }
 
 impl Analysis {
@@ -159,7 +289,7 @@ impl Analyzer {
             for token in &tokens {
                 let surface = normalized.get(token.byte_start..token.byte_end).unwrap_or_default();
                 let details = details_of(token);
-                let morpheme = Morpheme::new(surface, &details);
+                let morpheme = Features::new(surface, &details);
                 if !morpheme.is_symbol() {
                     reading.push_str(&morpheme.reading);
                 }
@@ -187,6 +317,7 @@ impl Analyzer {
         let mut readings: Vec<String> = Vec::new();
         let (mut kana_run, mut run_has_content, mut kana_span) = (String::new(), false, 0..0);
         let mut kana_runs: Vec<KanaRun> = Vec::new();
+        let mut morphemes: Vec<Morpheme> = Vec::new();
         let close_kana_run = |run: &mut String, has_content: &mut bool, span: &Range<usize>, runs: &mut Vec<KanaRun>| {
             if !run.is_empty() {
                 runs.push(KanaRun { span: span.clone(), reading: std::mem::take(run), has_content: *has_content });
@@ -224,7 +355,14 @@ impl Analyzer {
                     }
                 };
                 let details = details_of(token);
-                let morpheme = Morpheme::new(surface, &details);
+                let morpheme = Features::new(surface, &details);
+                let base = details.get(6).copied().filter(|b| *b != "*" && *b != surface);
+                morphemes.push(Morpheme {
+                    span: span.clone(),
+                    base: base.unwrap_or(surface).to_string(),
+                    pos: PartOfSpeech::of(&morpheme),
+                    form: ConjugatedForm::of(morpheme.form),
+                });
                 let is_stopword = self.rules.stopwords.contains(morpheme.base.as_ref());
                 if morpheme.is_symbol() {
                     // A symbol or space breaks the reading, so bigrams never straddle it.
@@ -268,7 +406,7 @@ impl Analyzer {
             if whole_reading { kana_bigrams(readings.iter().map(String::as_str)) } else { Vec::new() };
         let kana_spelled_bigrams =
             self::kana_bigrams(kana_runs.iter().filter(|run| run.has_content).map(|run| run.reading.as_str()));
-        Analysis { normalized, terms, kana_bigrams, kana_spelled_bigrams, kana_spelled_runs: kana_runs }
+        Analysis { normalized, terms, kana_bigrams, kana_spelled_bigrams, kana_spelled_runs: kana_runs, morphemes }
     }
 }
 
@@ -293,17 +431,20 @@ fn details_of<'a>(token: &lindera::token::Token<'a>) -> [&'a str; 9] {
 
 /// The morphological facts we use about one token, read from IPADIC's feature columns:
 /// `品詞,細分類1,細分類2,細分類3,活用型,活用形,原形,読み,発音`.
-struct Morpheme<'a> {
+struct Features<'a> {
     pos: &'a str,
     sub1: &'a str,
+    sub2: &'a str,
+    /// 活用形: 連用形, 未然ウ接続, 仮定形…
+    form: &'a str,
     /// The base form, long vowels folded (the term text).
     base: Cow<'a, str>,
     /// The katakana reading, long vowels folded.
     reading: Cow<'a, str>,
 }
 
-impl<'a> Morpheme<'a> {
-    fn new(surface: &'a str, details: &[&'a str]) -> Morpheme<'a> {
+impl<'a> Features<'a> {
+    fn new(surface: &'a str, details: &[&'a str]) -> Features<'a> {
         let field = |i: usize| details.get(i).copied().filter(|s| *s != "*");
         let base = fold_cow(Cow::Borrowed(field(6).unwrap_or(surface)));
         // Unknown words have no reading; a kana surface is its own reading.
@@ -311,7 +452,14 @@ impl<'a> Morpheme<'a> {
             Some(reading) => fold_cow(Cow::Borrowed(reading)),
             None => fold_cow(Cow::Owned(to_katakana(surface))),
         };
-        Morpheme { pos: field(0).unwrap_or("UNK"), sub1: field(1).unwrap_or(""), base, reading }
+        Features {
+            pos: field(0).unwrap_or("UNK"),
+            sub1: field(1).unwrap_or(""),
+            sub2: field(2).unwrap_or(""),
+            form: field(5).unwrap_or(""),
+            base,
+            reading,
+        }
     }
 
     fn is_symbol(&self) -> bool {
@@ -347,6 +495,21 @@ pub fn normalize(text: &str, variants: &[(String, String)]) -> String {
     } else {
         text.nfkc().take(MAX_ANALYZED_CHARS).map(fold).collect()
     };
+    // A long vowel drawn out in hiragana (しにたーい, たすけてー) is no spelling IPADIC knows;
+    // dropped, the word is its own again. Katakana keeps its marks (ヘルパー).
+    if out.contains(['ー', '〜', '~']) {
+        let mut previous = ' ';
+        out = out
+            .chars()
+            .filter(|&c| {
+                let keep = !(matches!(c, 'ー' | '〜' | '~') && matches!(previous, 'ぁ'..='ゖ'));
+                if keep {
+                    previous = c;
+                }
+                keep
+            })
+            .collect();
+    }
     for (from, to) in variants {
         if out.contains(from.as_str()) {
             out = out.replace(from.as_str(), to);
@@ -429,6 +592,13 @@ mod tests {
     fn variants_apply_longest_first() {
         let variants = vec![("こども".to_string(), "子供".to_string()), ("子ども".to_string(), "子供".to_string())];
         assert_eq!(normalize("子どもとこども", &variants), "子供と子供");
+    }
+
+    #[test]
+    fn hiragana_long_vowels_are_dropped() {
+        assert_eq!(normalize("しにたーーい", &[]), "しにたい");
+        assert_eq!(normalize("たすけて〜", &[]), "たすけて");
+        assert_eq!(normalize("ヘルパーさん", &[]), "ヘルパーさん");
     }
 
     #[test]
