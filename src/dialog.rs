@@ -178,15 +178,6 @@ pub fn decision_reply(decision: &Decision, engine: &Engine) -> Reply {
     }
     match decision.kind {
         Kind::Crisis => {
-            let crisis = engine.crisis();
-            if let Some(lead) = crisis.lead(&decision.crisis) {
-                let contacts = crisis.contacts_for(&decision.crisis, decision.area.as_deref()).into_iter().cloned().collect();
-                blocks.insert(0, Block::Text(lead.intro.clone()));
-                blocks.insert(1, Block::Emergency(contacts));
-                if let Some(outro) = &lead.outro {
-                    blocks.push(Block::Text(outro.clone()));
-                }
-            }
             for c in &decision.candidates {
                 blocks.push(Block::Card(Card::of(engine.entry(c.entry))));
             }
@@ -225,19 +216,20 @@ pub fn decision_reply(decision: &Decision, engine: &Engine) -> Reply {
             }
         }
     }
-    // A gentle crisis reply (死にたいわけじゃないけど…) leads the answer to the question.
-    if decision.kind != Kind::Crisis {
-        let crisis = engine.crisis();
-        if let Some(lead) = crisis.lead(&decision.crisis) {
-            let contacts = crisis.contacts_for(&decision.crisis, decision.area.as_deref()).into_iter().cloned().collect();
-            blocks.insert(0, Block::Text(lead.intro.clone()));
-            blocks.insert(1, Block::Emergency(contacts));
-            if let Some(outro) = &lead.outro {
-                blocks.insert(2, Block::Text(outro.clone()));
-            }
-        }
-    }
+    // The crisis reply comes before everything else: alone when urgent, before the answer when
+    // gentle (死にたいわけじゃないけど…).
+    blocks.splice(0..0, crisis_lead(decision, engine));
     Reply { blocks, buttons }
+}
+
+/// The first words, contacts and closing words of the crisis reply a decision calls for.
+fn crisis_lead(decision: &Decision, engine: &Engine) -> Vec<Block> {
+    let crisis = engine.crisis();
+    let Some(lead) = crisis.lead(&decision.crisis) else { return Vec::new() };
+    let contacts = crisis.contacts_for(&decision.crisis, decision.area.as_deref()).into_iter().cloned().collect();
+    let mut blocks = vec![Block::Text(lead.intro.clone()), Block::Emergency(contacts)];
+    blocks.extend(lead.outro.iter().map(|outro| Block::Text(outro.clone())));
+    blocks
 }
 
 fn card_reply(entry: &crate::knowledge::Entry, engine: &Engine) -> Reply {

@@ -229,10 +229,9 @@ impl Menu {
 pub fn load(dir: &Path) -> (Option<Dialogs>, Vec<Problem>) {
     let mut problems = Vec::new();
     let texts: Option<Texts> = parse_file(&dir.join(TEXTS_FILE), &mut problems);
-    let crisis: Option<CrisisFile> = parse_file(&dir.join(CRISIS_FILE), &mut problems);
-    let menu: Option<Menu> = parse_file(&dir.join(MENU_FILE), &mut problems);
     let crisis_path = dir.join(CRISIS_FILE);
-    let crisis_text = std::fs::read_to_string(&crisis_path).unwrap_or_default();
+    let (crisis, crisis_text): (Option<CrisisFile>, String) = parse_file_and_text(&crisis_path, &mut problems);
+    let menu: Option<Menu> = parse_file(&dir.join(MENU_FILE), &mut problems);
     if let Some(crisis) = &crisis {
         if crisis.contact.is_empty() {
             problems.push(Problem::error(&crisis_path, None, "緊急連絡先 ([[contact]]) が1つもありません")
@@ -265,19 +264,24 @@ pub fn load(dir: &Path) -> (Option<Dialogs>, Vec<Problem>) {
 }
 
 fn parse_file<T: serde::de::DeserializeOwned>(path: &Path, problems: &mut Vec<Problem>) -> Option<T> {
+    parse_file_and_text(path, problems).0
+}
+
+/// [`parse_file`], keeping the text read (for line numbers taken later).
+fn parse_file_and_text<T: serde::de::DeserializeOwned>(path: &Path, problems: &mut Vec<Problem>) -> (Option<T>, String) {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) => {
             problems.push(Problem::error(path, None, format!("ファイルを読めません ({e})"))
                 .hint("dialogs/ にこのファイルがあるか確かめてください"));
-            return None;
+            return (None, String::new());
         }
     };
     match toml::from_str(&text) {
-        Ok(value) => Some(value),
+        Ok(value) => (Some(value), text),
         Err(e) => {
             problems.push(from_toml_error(path, &text, &e));
-            None
+            (None, text)
         }
     }
 }

@@ -68,7 +68,8 @@ pub struct Analysis {
     /// Every kana-written stretch, with or without a content word the dictionary saw in it
     /// (かぞくかい is か/ぞく/かい to IPADIC, none of them a content word).
     pub kana_spelled_runs: Vec<KanaRun>,
-    /// Every morpheme of the normalized text, in order (symbols too: they end sentences).
+    /// Every morpheme of the normalized text, in order (symbols too: they end sentences). Only
+    /// [`Analyzer::analyze_question`] fills it: the crisis layer reads questions, not entries.
     pub morphemes: Vec<Morpheme>,
 }
 
@@ -356,13 +357,16 @@ impl Analyzer {
                 };
                 let details = details_of(token);
                 let morpheme = Features::new(surface, &details);
-                let base = details.get(6).copied().filter(|b| *b != "*" && *b != surface);
-                morphemes.push(Morpheme {
-                    span: span.clone(),
-                    base: base.unwrap_or(surface).to_string(),
-                    pos: PartOfSpeech::of(&morpheme),
-                    form: ConjugatedForm::of(morpheme.form),
-                });
+                // Only a question is read for danger; indexing an entry has no use for these.
+                if !whole_reading {
+                    let base = details.get(6).copied().filter(|b| *b != "*");
+                    morphemes.push(Morpheme {
+                        span: span.clone(),
+                        base: base.unwrap_or(surface).to_string(),
+                        pos: PartOfSpeech::of(&morpheme),
+                        form: ConjugatedForm::of(morpheme.form),
+                    });
+                }
                 let is_stopword = self.rules.stopwords.contains(morpheme.base.as_ref());
                 if morpheme.is_symbol() {
                     // A symbol or space breaks the reading, so bigrams never straddle it.
@@ -523,6 +527,16 @@ pub fn to_katakana(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// Katakana to hiragana; everything else unchanged (the inverse of [`to_katakana`]).
+pub fn to_hiragana(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            'ァ'..='ヶ' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
             _ => c,
         })
         .collect()

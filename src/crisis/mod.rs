@@ -423,10 +423,6 @@ impl CrisisLayer {
         assessment.kinds.first().map(|&k| &self.kinds[k])
     }
 
-    pub fn kind(&self, id: &str) -> Option<&CrisisKind> {
-        self.kinds.iter().find(|k| k.id == id)
-    }
-
     /// The contacts of the assessment's kinds for an area (the leading kind's first, then the
     /// others of the same level not yet listed).
     pub fn contacts_for(&self, assessment: &Assessment, area: Option<&str>) -> Vec<&Contact> {
@@ -446,13 +442,6 @@ impl CrisisLayer {
             }
         }
         out
-    }
-
-    /// Every contact's areas and every kind's windows, for the checks that need index/.
-    pub fn references(&self) -> (Vec<(&str, &str)>, Vec<(&str, &str)>) {
-        let areas = self.contacts.iter().flat_map(|c| c.areas.iter().map(move |a| (c.name.as_str(), a.as_str()))).collect();
-        let windows = self.kinds.iter().flat_map(|k| k.windows.iter().map(move |w| (k.id.as_str(), w.as_str()))).collect();
-        (areas, windows)
     }
 }
 

@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use super::rules::{is_function, Found};
+use super::rules::{is_function, same_base, Found};
 use crate::analyzer::{ConjugatedForm, Morpheme, ParticleKind, PartOfSpeech};
 
 /// How a mention stands in its sentence.
@@ -135,8 +135,7 @@ impl ModalityLexicon {
     /// or a negated thought after a quote (死にたいとは思わない).
     fn denied(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
         let morphemes = cx.morphemes;
-        let negation = |i: usize| matches!(morphemes[i].base.as_str(), "ない" | "ぬ" | "ん") && is_function(&morphemes[i])
-            || morphemes[i].base == "ない";
+        let negation = |i: usize| morphemes[i].base == "ない" || matches!(morphemes[i].base.as_str(), "ぬ" | "ん") && is_function(&morphemes[i]);
         let anchor_end = cx.anchor.end;
         // 死にたくない: the desire itself negated.
         if anchor_end < morphemes.len() && anchor_end > 0 && morphemes[anchor_end - 1].base == "たい" && negation(anchor_end) {
@@ -188,8 +187,8 @@ impl ModalityLexicon {
         let morphemes = cx.morphemes;
         let past_tense = self.base_in(cx, tail, "た").is_some() || self.base_in(cx, &(cx.anchor.start..tail.end), "た").is_some();
         // 倒れて、… : the event told as one step of a story (the ending may hold the て).
-        let sequence = tail.start < tail.end && same(&morphemes[tail.start].base, "て")
-            || tail.start > 0 && same(&morphemes[tail.start - 1].base, "て");
+        let sequence = tail.start < tail.end && same_base(&morphemes[tail.start].base, "て")
+            || tail.start > 0 && same_base(&morphemes[tail.start - 1].base, "て");
         // The nearest time word before the mention decides: 昔は…、今も… is now.
         let time_word = cx
             .found
@@ -228,10 +227,6 @@ impl ModalityLexicon {
                 && morphemes.get(f.range.end).is_some_and(|m| matches!(m.base.as_str(), "が" | "は" | "も"))
         })
     }
-}
-
-fn same(a: &str, b: &str) -> bool {
-    a == b || matches!((a, b), ("で", "て") | ("て", "で"))
 }
 
 /// 「死にたい」って: quotation marks do not end the grammar around a mention.

@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use rustc_hash::FxHashMap;
 
-use crate::analyzer::{is_kana_word, to_katakana, Analyzer, Morpheme, PartOfSpeech};
+use crate::analyzer::{is_kana_word, to_hiragana, to_katakana, Analyzer, Morpheme, PartOfSpeech};
 
 /// Words allowed between two items of a phrase.
 pub const PHRASE_GAP: usize = 3;
@@ -163,15 +163,6 @@ fn spellings_of(base: &str, analyzer: &Analyzer) -> Vec<String> {
     spellings
 }
 
-fn to_hiragana(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            'ァ'..='ヶ' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
-}
-
 /// A morpheme that only carries grammar: what may stand between a word and its ending.
 pub fn is_function(m: &Morpheme) -> bool {
     match m.pos {
@@ -183,7 +174,7 @@ pub fn is_function(m: &Morpheme) -> bool {
 }
 
 /// Same ending, another spelling: the conjunctive て is で after some verbs (死んで).
-fn same_base(a: &str, b: &str) -> bool {
+pub fn same_base(a: &str, b: &str) -> bool {
     a == b || matches!((a, b), ("て", "で") | ("で", "て") | ("た", "だ") | ("だ", "た"))
 }
 
