@@ -90,7 +90,7 @@ pub fn render_plain(reply: &Reply, dialogs: &Dialogs) -> String {
     render(reply, dialogs, &|s: &str| s.to_string(), &Plain)
 }
 
-/// Renders Telegram HTML: every value escaped, phone numbers as `tel:` links.
+/// Renders Telegram HTML: every value escaped, links only to http(s) pages (Telegram takes no tel:).
 pub fn render_html(reply: &Reply, dialogs: &Dialogs) -> String {
     render(reply, dialogs, &escape_html, &Html)
 }
@@ -121,13 +121,10 @@ impl Markup for Html {
     fn bold(&self, s: &str) -> String {
         format!("<b>{s}</b>")
     }
-    fn phone(&self, escaped: &str, raw: &str) -> String {
-        // A short code (#7119, #8008) is dialled as written; a tel: link would drop the #.
-        if raw.starts_with('#') {
-            return escaped.to_string();
-        }
-        let digits: String = raw.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
-        format!("<a href=\"tel:{digits}\">{escaped}</a>")
+    fn phone(&self, escaped: &str, _raw: &str) -> String {
+        // Telegram takes no tel: links (only http, https and tg); the apps make a number they
+        // see in the text dialable themselves.
+        escaped.to_string()
     }
     fn link(&self, escaped: &str) -> String {
         format!("<a href=\"{escaped}\">{escaped}</a>")
@@ -204,43 +201,6 @@ pub fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// Splits a rendered message into pieces of at most `limit` characters, at paragraph breaks
-/// where possible, then at line breaks, then anywhere.
-pub fn split_message(text: &str, limit: usize) -> Vec<String> {
-    let mut pieces = Vec::new();
-    let mut current = String::new();
-    for paragraph in text.split("\n\n") {
-        let candidate_len = current.chars().count() + 2 + paragraph.chars().count();
-        if !current.is_empty() && candidate_len > limit {
-            pieces.push(std::mem::take(&mut current));
-        }
-        if paragraph.chars().count() > limit {
-            for line in paragraph.split('\n') {
-                let chars: Vec<char> = line.chars().collect();
-                for chunk in chars.chunks(limit) {
-                    let chunk: String = chunk.iter().collect();
-                    if !current.is_empty() && current.chars().count() + 1 + chunk.chars().count() > limit {
-                        pieces.push(std::mem::take(&mut current));
-                    }
-                    if !current.is_empty() {
-                        current.push('\n');
-                    }
-                    current.push_str(&chunk);
-                }
-            }
-            continue;
-        }
-        if !current.is_empty() {
-            current.push_str("\n\n");
-        }
-        current.push_str(paragraph);
-    }
-    if !current.is_empty() || pieces.is_empty() {
-        pieces.push(current);
-    }
-    pieces
-}
-
 /// Fills a dialog text that names an area.
 pub fn with_area(template: &str, area: &str) -> String {
     fill(template, &[("area", area)])
@@ -249,15 +209,6 @@ pub fn with_area(template: &str, area: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn split_respects_the_limit_and_loses_nothing() {
-        let text = format!("{}\n\n{}\n\n{}", "あ".repeat(3000), "い".repeat(3000), "う".repeat(9000));
-        let pieces = split_message(&text, 4096);
-        assert!(pieces.iter().all(|p| p.chars().count() <= 4096));
-        let rejoined: String = pieces.concat().chars().filter(|c| !c.is_whitespace()).collect();
-        assert_eq!(rejoined.chars().count(), 15000);
-    }
 
     #[test]
     fn html_is_escaped() {

@@ -233,3 +233,28 @@ fn the_daily_summary_goes_to_the_staff_chat_once_a_day() {
     assert_eq!(fake.state().sent_to(STAFF_CHAT).len(), 1, "the summary is posted once a day");
     assert!(bot.log_text().contains("daily summary goes to the staff chat"), "{}", bot.log_text());
 }
+
+/// Telegram counts its 4,096 in UTF-16 units: a /test of 2,030 emoji and /unanswered over
+/// emoji-heavy questions are sent whole, in pieces the fake Bot API (as strict as Telegram)
+/// accepts.
+#[test]
+fn emoji_heavy_staff_replies_fit_telegram_limit_in_utf16_units() {
+    let fake = FakeBotApi::start();
+    let (bot, _dir) = start_staff_bot(&fake);
+    let emoji = "😭".repeat(1_300);
+    for (i, resident) in [6001, 6002, 6003].into_iter().enumerate() {
+        fake.text(resident, &format!("{emoji}{i}🙏🙏"));
+        wait_messages(&fake, &bot, resident, 1);
+    }
+    fake.text(STAFF, "/unanswered 5");
+    let before = wait_messages(&fake, &bot, STAFF, 2).len();
+    fake.text(STAFF, &format!("/test {}", "😭".repeat(2_030)));
+    let sent = wait_messages(&fake, &bot, STAFF, before + 2);
+    let state = fake.state();
+    assert!(state.refused.is_empty(), "{:#?}", state.refused);
+    let staff_units: Vec<usize> = state.sent_to(STAFF).iter().map(|m| text_of(m).encode_utf16().count()).collect();
+    assert!(staff_units.iter().all(|&u| u <= 4096), "{staff_units:?}");
+    // The explanation shows the question whole, over more than one message if need be.
+    let tested: usize = sent[before..].iter().map(|m| text_of(m).matches('😭').count()).sum();
+    assert!(tested >= 2_030, "{tested} emoji of 2,030 in /test's reply: {staff_units:?}");
+}

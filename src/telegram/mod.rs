@@ -67,7 +67,7 @@ use crate::store::Store;
 
 pub use incoming::{incoming, Identity, Incoming, PressedMessage};
 pub use limits::RateLimiter;
-pub use outgoing::{keyboard, messages, Outgoing, MAX_CALLBACK_BYTES, MAX_MESSAGE_CHARS};
+pub use outgoing::{keyboard, messages, split_html, Outgoing, MAX_CALLBACK_BYTES, MAX_MESSAGE_UNITS};
 pub use staff::StaffOptions;
 pub use token::{Token, TokenError, TOKEN_VAR};
 
@@ -155,7 +155,9 @@ pub fn run(config: &Config, data_dir: Option<PathBuf>, today: chrono::NaiveDate)
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    // Colour only for a person at a terminal: a log file or the journal would keep the escapes.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).try_init();
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -4,6 +4,12 @@
 //! keep-alive on a tokio `TcpListener`; method names are matched case-insensitively (teloxide
 //! sends `GetUpdates`, Telegram accepts any case). Failures can be injected per method.
 //!
+//! As strict as Telegram where the bot could go wrong: sendMessage and editMessageText are
+//! refused (400, as Telegram answers) for a text over 4,096 UTF-16 units once the HTML is parsed,
+//! for HTML Telegram cannot parse (a tag it does not know, unbalanced tags, a bare `&` or `<`),
+//! and for a link Telegram would drop or show as plain text (any scheme but http, https, tg).
+//! Every refusal is recorded, and dropping the fake fails the test that caused one.
+//!
 //! Tests talk to it synchronously: push updates, then wait (with a deadline) until the bot
 //! has made the calls they expect, and read what a resident would see.
 #![allow(dead_code)]
@@ -51,6 +57,8 @@ pub struct State {
     /// sendMessage calls answered with success.
     pub sent_count: usize,
     failures: VecDeque<Failure>,
+    /// What was refused as Telegram would refuse it, and why.
+    pub refused: Vec<String>,
 }
 
 impl State {
@@ -233,7 +241,78 @@ impl FakeBotApi {
 impl Drop for FakeBotApi {
     fn drop(&mut self) {
         self.shutdown();
+        if !std::thread::panicking() {
+            let refused = &self.shared.state.lock().unwrap().refused;
+            assert!(refused.is_empty(), "Telegram would have refused {} message(s): {refused:#?}", refused.len());
+        }
     }
+}
+
+/// Why Telegram would refuse this message's text, if it would.
+fn refusal(body: &Value) -> Option<String> {
+    let text = body["text"].as_str().unwrap_or_default();
+    let html = body["parse_mode"].as_str().is_some_and(|m| m.eq_ignore_ascii_case("html"));
+    let visible = if html { parse_html(text)? } else { Ok(text.to_string()) };
+    let visible = match visible {
+        Ok(visible) => visible,
+        Err(reason) => return Some(reason),
+    };
+    let units = visible.encode_utf16().count();
+    if units == 0 {
+        return Some("Bad Request: message text is empty".into());
+    }
+    (units > 4096).then(|| format!("Bad Request: message is too long ({units} UTF-16 units)"))
+}
+
+/// The visible text of Telegram HTML, or why Telegram cannot parse it.
+fn parse_html(text: &str) -> Option<Result<String, String>> {
+    const TAGS: [&str; 14] = ["b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "blockquote", "tg-spoiler"];
+    let mut visible = String::new();
+    let mut open: Vec<String> = Vec::new();
+    let mut rest = text;
+    let fail = |why: String| Some(Err(format!("Bad Request: can't parse entities: {why}")));
+    while let Some(at) = rest.find(['<', '>', '&']) {
+        visible.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if tail.starts_with('&') {
+            let Some((entity, after)) = [("&amp;", '&'), ("&lt;", '<'), ("&gt;", '>'), ("&quot;", '"')].into_iter().find(|(e, _)| tail.starts_with(e)) else {
+                return fail(format!("a bare & at byte {at}"));
+            };
+            visible.push(after);
+            rest = &tail[entity.len()..];
+            continue;
+        }
+        if tail.starts_with('>') {
+            return fail(format!("a bare > at byte {at}"));
+        }
+        let Some(end) = tail.find('>') else { return fail("an unclosed tag".into()) };
+        let tag = &tail[1..end];
+        if let Some(name) = tag.strip_prefix('/') {
+            if open.pop().as_deref() != Some(name) {
+                return fail(format!("unexpected end tag </{name}>"));
+            }
+        } else {
+            let name = tag.split_whitespace().next().unwrap_or_default();
+            if !TAGS.contains(&name) {
+                return fail(format!("unsupported start tag \"{name}\""));
+            }
+            if name == "a" {
+                let href = tag.strip_prefix("a href=\"").and_then(|h| h.strip_suffix('"'));
+                let Some(href) = href else { return fail(format!("a link without href: <{tag}>")) };
+                let scheme = href.split(':').next().unwrap_or_default().to_ascii_lowercase();
+                if !["http", "https", "tg"].contains(&scheme.as_str()) || !href.contains(':') {
+                    return Some(Err(format!("a link Telegram does not take (scheme {scheme:?}): {href}")));
+                }
+            }
+            open.push(name.to_string());
+        }
+        rest = &tail[end + 1..];
+    }
+    visible.push_str(rest);
+    if let Some(name) = open.last() {
+        return fail(format!("unclosed tag <{name}>"));
+    }
+    Some(Ok(visible))
 }
 
 fn chat_private(chat_id: i64) -> Value {
@@ -316,8 +395,12 @@ async fn handle(shared: &Shared, path: &str, body: &[u8]) -> (u16, String) {
     let token = parts.next().unwrap_or_default().strip_prefix("bot").unwrap_or_default();
     let method = parts.next().unwrap_or_default().to_ascii_lowercase();
     let body: Value = serde_json::from_slice(body).unwrap_or_else(|_| json!({}));
+    let refusal = matches!(method.as_str(), "sendmessage" | "editmessagetext").then(|| refusal(&body)).flatten();
     let ((status, response), failed) = if token != TOKEN {
         (error(401, "Unauthorized"), true)
+    } else if let Some(reason) = &refusal {
+        shared.state.lock().unwrap().refused.push(format!("{reason}: {}", body["text"]));
+        (error(400, reason), true)
     } else if let Some(failure) = take_failure(shared, &method) {
         (failure, true)
     } else {
