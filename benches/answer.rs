@@ -5,6 +5,11 @@
 //! `../shared/eval/dev.jsonl` when it is there; area not given): each question's median time
 //! over many runs, then the p50 / p90 / max of those medians. Criterion then measures six typical questions one by
 //! one (short, long, with a place, out of scope) and the whole set per iteration.
+//!
+//! `crisis/…` measures what the crisis check adds to an answer: `assess` alone on a message
+//! already analysed (ordinary questions, where nearly always no rule word is found, and danger
+//! messages, where rules and modality run), and `analyze_question` against `analyze` (the
+//! morphemes the check reads are collected for questions only).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -20,6 +25,14 @@ const QUESTIONS: [&str; 6] = [
     "西東京市で、ひきこもりの息子のことを相談したい",
     "明日の天気を教えて",
     "一人暮らしの父の見守りをお願いしたいのですが、どこに相談すればよいでしょうか。用賀に住んでいます。",
+];
+
+/// Danger messages for the crisis check's cost when it does find something (q6–q9).
+const DANGER: [&str; 4] = [
+    "もう疲れた。死んでしまいたい",
+    "介護のことで相談したいのですが、昨日から夫に毎日どなられて、きょうは叩かれました。",
+    "友達が死にたいって言ってる",
+    "祖母が風呂場で倒れて動かない",
 ];
 
 fn config() -> Config {
@@ -88,6 +101,14 @@ fn bench(c: &mut Criterion) {
     let questions = questions_of("tests/questions.jsonl");
     assert!(!questions.is_empty(), "tests/questions.jsonl");
     let dev = questions_of("../shared/eval/dev.jsonl");
+    let mut crisis = c.benchmark_group("crisis");
+    for (i, question) in QUESTIONS.iter().chain(DANGER.iter()).enumerate() {
+        let analysis = engine.analyzer().analyze_question(question);
+        crisis.bench_function(format!("assess/q{i}"), |b| b.iter(|| engine.crisis().assess(&analysis)));
+    }
+    crisis.bench_function("analyze_question/q5", |b| b.iter(|| engine.analyzer().analyze_question(QUESTIONS[5])));
+    crisis.bench_function("analyze/q5", |b| b.iter(|| engine.analyzer().analyze(QUESTIONS[5])));
+    crisis.finish();
     let mut analysis = c.benchmark_group("analyze");
     for (i, question) in QUESTIONS.iter().enumerate() {
         analysis.bench_function(format!("q{i}"), |b| b.iter(|| engine.analyzer().analyze(question)));

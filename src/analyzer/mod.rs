@@ -2,8 +2,8 @@
 //! questions, by `ask`, `chat`, `run` and `index check` alike.
 //!
 //! The pipeline, in order:
-//! 1. [`normalize`]: NFKC (full/half width, ㈱-style symbols), control characters to spaces,
-//!    ASCII lower case, then the staff's orthographic variants (子ども → 子供), longest first.
+//! 1. [`normalize`]: NFKC (full/half width, ㈱-style symbols), line breaks, ! and ? to 。, control
+//!    characters to spaces, ASCII lower case, then the staff's orthographic variants (子ども → 子供), longest first.
 //! 2. lindera with IPADIC segments the normalized text into morphemes.
 //! 3. [`Analyzer::analyze`] keeps content words (nouns, independent verbs and adjectives,
 //!    unknown words) by their base form (預かって → 預かる), drops particles, auxiliaries,
@@ -489,10 +489,18 @@ impl<'a> Features<'a> {
     }
 }
 
-/// NFKC, control characters to spaces, ASCII lower case, then the variants.
-/// Cut at [`MAX_ANALYZED_CHARS`] characters.
+/// NFKC, line breaks, ! and ? to 。, other control characters to spaces, ASCII lower case, then the
+/// variants. Cut at [`MAX_ANALYZED_CHARS`] characters.
 pub fn normalize(text: &str, variants: &[(String, String)]) -> String {
-    let fold = |c: char| if c.is_control() { ' ' } else { c.to_ascii_lowercase() };
+    // A resident who writes one thought per line ends a sentence with the line (the crisis
+    // layer reads sentences); 。 is punctuation to search, like the line break was. ! and ? end
+    // a sentence too, and IPADIC segments the kana after them differently from the kana after 。
+    // (?!しにたくて is し/に/たく/て, 。しにたくて is しに/たく/て), so they become 。 as well.
+    let fold = |c: char| match c {
+        '\n' | '\u{2028}' | '\u{2029}' | '!' | '?' => '。',
+        c if c.is_control() => ' ',
+        c => c.to_ascii_lowercase(),
+    };
     // Most messages are already NFKC (the quick check is much cheaper than normalizing).
     let mut out: String = if unicode_normalization::is_nfkc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
         text.chars().take(MAX_ANALYZED_CHARS).map(fold).collect()
@@ -600,6 +608,7 @@ mod tests {
     fn normalize_folds_width_and_symbols_and_controls() {
         assert_eq!(normalize("ＡＢＣ１２３ｶﾀｶﾅ", &[]), "abc123カタカナ");
         assert_eq!(normalize("㈱\u{0007}x", &[]), "(株) x");
+        assert_eq!(normalize("つらい\r\nたすけて", &[]), "つらい 。たすけて");
     }
 
     #[test]

@@ -103,6 +103,14 @@ pub struct ModalityWords {
     pub denial: Vec<Spanned<String>>,
     /// Degree particles and nouns right after a mention (ほど, くらい).
     pub degree: Vec<Spanned<String>>,
+    /// Words after a condition that make it a wish, not a worry (死ねたら楽, 死ねばいい).
+    pub wish: Vec<Spanned<String>>,
+    /// Words before a mention that make it a supposition (もし, 万が一, いつか).
+    pub hypothetical: Vec<Spanned<String>>,
+    /// Words that make the whole sentence talk about a topic, not an event (研修, ドラマ).
+    pub topic: Vec<Spanned<String>>,
+    /// Words after a long-past mention that say it is over now (乗り越える, 離婚, 自立).
+    pub resolved: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -236,7 +236,7 @@ impl CrisisLayer {
             groups.insert(name.as_str(), ids);
         }
         let modality = {
-            let ModalityWords { others, reporting, past, aftermath, now, worry, denial, degree } = &file.modality;
+            let ModalityWords { others, reporting, past, aftermath, now, worry, denial, degree, wish, hypothetical, topic, resolved } = &file.modality;
             let mut list = |words: &Vec<toml::Spanned<String>>| -> Vec<usize> {
                 words.iter().filter_map(|w| word(w.get_ref(), w.span().start, &mut lexicon, &mut problems)).collect()
             };
@@ -249,6 +249,10 @@ impl CrisisLayer {
                 worry: list(worry),
                 denial: list(denial),
                 degree: list(degree),
+                wish: list(wish),
+                hypothetical: list(hypothetical),
+                topic: list(topic),
+                resolved: list(resolved),
             }
         };
         let mut rules = Vec::new();
@@ -450,7 +454,10 @@ fn sentences(morphemes: &[Morpheme], text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     for (i, m) in morphemes.iter().enumerate() {
-        if m.pos == PartOfSpeech::Symbol && matches!(m.surface(text), "。" | "." | "!" | "?" | "．" | "!!" | "?!" | "…") {
+        // By surface alone (IPADIC does not tag a half-width ! or ? as a symbol), and any run
+        // of them (?。, !!, …).
+        let surface = m.surface(text);
+        if !surface.is_empty() && surface.chars().all(|c| matches!(c, '。' | '.' | '!' | '?' | '．' | '！' | '？' | '…')) {
             if i > start {
                 out.push(start..i);
             }

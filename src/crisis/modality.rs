@@ -54,6 +54,10 @@ pub struct ModalityLexicon {
     pub worry: Vec<usize>,
     pub denial: Vec<usize>,
     pub degree: Vec<usize>,
+    pub wish: Vec<usize>,
+    pub hypothetical: Vec<usize>,
+    pub topic: Vec<usize>,
+    pub resolved: Vec<usize>,
 }
 
 /// Everything the modality of one mention is read from.
@@ -127,8 +131,9 @@ impl ModalityLexicon {
         }
         let m = |i: usize| cx.morphemes.get(i);
         let is = |i: usize, base: &str| m(i).is_some_and(|m| m.base == base);
-        // …かと思った: a fright, not an intent.
-        is(tail.start, "か") && is(tail.start + 1, "と") && is(tail.start + 2, "思う")
+        // …かと思った: a fright, not an intent; 死のうかと思う (a volitional before か) is one.
+        let volitional = tail.start > 0 && matches!(cx.morphemes[tail.start - 1].base.as_str(), "う" | "よう");
+        !volitional && is(tail.start, "か") && is(tail.start + 1, "と") && is(tail.start + 2, "思う")
     }
 
     /// たい followed by ない (死にたくない), a denial noun before ない (わけじゃない, つもりはない),
@@ -160,19 +165,34 @@ impl ModalityLexicon {
     /// 倒れたら, 倒れれば, 倒れないか心配, 倒れるかも, 倒れそう.
     fn worry(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
         let morphemes = cx.morphemes;
+        let in_sentence = |f: &&Found| f.range.start >= cx.sentence.start && f.range.end <= cx.sentence.end;
+        // もし…, 万が一…: a supposition. 虐待の研修, 自殺を描いたドラマ: a noun talked about as a
+        // topic; a verb told with it is an event (ドラマを見ていたら殴られた), so only nouns.
+        let noun_mention = cx.anchor.end > cx.anchor.start && matches!(morphemes[cx.anchor.end - 1].pos, PartOfSpeech::Noun { .. });
+        if cx.found.iter().filter(in_sentence).any(|f| {
+            self.hypothetical.contains(&f.word) && f.range.end <= cx.start || noun_mention && self.topic.contains(&f.word)
+        }) {
+            return true;
+        }
         for i in cx.anchor.start..tail.end {
             let m = &morphemes[i];
             let conditional = m.form == ConjugatedForm::Conditional && i + 1 < morphemes.len() && morphemes[i + 1].base == "ば"
                 || m.base == "た" && m.form == ConjugatedForm::Conditional
                 || m.base == "なら" && i >= cx.anchor.end
                 || m.base == "ても" || m.base == "でも" && m.pos == PartOfSpeech::Particle(ParticleKind::Conjunctive);
-            // なければよかった is a wish about the past, not a condition (the rule asks for it).
-            if conditional && !(i + 2 < morphemes.len() && morphemes[i + 2].base == "よい") {
+            // なければよかった is a wish about the past, not a condition (the rule asks for it);
+            // 死ねたら楽なのに, 死ねばいい: a condition followed by a wish word is a wish.
+            let wish = (i + 1..(i + 4).min(cx.sentence.end)).any(|j| self.is_any(cx, j, &[&self.wish]));
+            if conditional && !wish && !(i + 2 < morphemes.len() && morphemes[i + 2].base == "よい") {
                 return true;
             }
             if i >= cx.anchor.end {
                 let maybe = m.base == "か" && morphemes.get(i + 1).is_some_and(|n| n.base == "も");
-                let likely = m.base == "そう" && matches!(m.pos, PartOfSpeech::Noun { suffix: true, .. } | PartOfSpeech::Auxiliary);
+                // 倒れそう (a verb: about to happen) is a worry; 苦しそう (an adjective: how
+                // someone looks now) is not.
+                let likely = m.base == "そう"
+                    && matches!(m.pos, PartOfSpeech::Noun { suffix: true, .. } | PartOfSpeech::Auxiliary)
+                    && !morphemes.get(i.wrapping_sub(1)).is_some_and(|p| matches!(p.pos, PartOfSpeech::Adjective { .. }));
                 if maybe || likely || self.is_any(cx, i, &[&self.worry]) {
                     return true;
                 }
@@ -182,7 +202,7 @@ impl ModalityLexicon {
     }
 
     /// A past time word before the mention (昔は, 去年) with the predicate in the past, or the
-    /// aftermath of an event told with it (倒れて…退院).
+    /// aftermath of an event told in the same sentence (倒れて…退院).
     fn past(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
         let morphemes = cx.morphemes;
         let past_tense = self.base_in(cx, tail, "た").is_some() || self.base_in(cx, &(cx.anchor.start..tail.end), "た").is_some();
@@ -206,7 +226,28 @@ impl ModalityLexicon {
                 return true;
             }
         }
-        (past_tense || sequence) && cx.found.iter().any(|f| self.aftermath.contains(&f.word))
+        // The aftermath in the same sentence: 倒れて動かない。去年も入院した is an emergency now.
+        if (past_tense || sequence)
+            && cx.found.iter().any(|f| self.aftermath.contains(&f.word) && f.range.start >= cx.sentence.start && f.range.end <= cx.sentence.end)
+        {
+            return true;
+        }
+        // A story told as long past and over: 昔…殴られた。…今は自立して. The time word stands in
+        // the mention's sentence, before or after it (…飲んだことがあるが、もう15年前の話); the
+        // resolution anywhere after the mention.
+        let long_ago = cx.found.iter().any(|f| {
+            self.past.contains(&f.word)
+                && f.range.start >= cx.sentence.start
+                && f.range.end <= cx.sentence.end
+                && !morphemes.get(f.range.end).is_some_and(|m| matches!(m.base.as_str(), "から" | "以来"))
+        });
+        let resolved_after = cx.found.iter().any(|f| {
+            f.range.start >= cx.anchor.end
+                && (self.resolved.contains(&f.word)
+                    || self.now.contains(&f.word) && morphemes.get(f.range.end).is_some_and(|m| matches!(m.base.as_str(), "は" | "では")))
+        });
+        let told_in_past = past_tense || sequence || self.base_in(cx, &cx.sentence, "た").is_some();
+        told_in_past && long_ago && resolved_after
     }
 
     /// Someone else is the subject (友達が, 母は) before the mention, or its words are reported
