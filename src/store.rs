@@ -16,6 +16,14 @@
 //! - `reviewed`: [`RecordRef`] → time a staff member marked that question handled (対応済み)
 //!   from `/unanswered` or `madoguchi unanswered --handled`. Only the record's sequence number
 //!   is kept, never the chat key, so the mark says nothing about who asked.
+//! - `inbox`: update id → the update as Telegram sent it (JSON), from the moment it is fetched
+//!   until it is answered. Written to disk before the next getUpdates confirms it to Telegram,
+//!   so an update is always either still at Telegram or here ([`Store::queue_updates`]).
+//! - `outbox`: sequence → [`Outbound`]: a message decided but not yet accepted by Telegram.
+//!   Written in the same transaction that marks its update handled and takes it out of the
+//!   inbox ([`Store::commit_update`]), removed once Telegram accepted it ([`Store::sent`]).
+//!   The inbox and the outbox are the only trees that hold raw chat ids and texts of updates,
+//!   and only until the update is answered.
 //! - `meta`: the bot's own bookkeeping: `summary` → the Japan date of the last daily summary
 //!   posted to the staff chat, so a restart neither repeats nor skips it.
 //!
@@ -32,6 +40,7 @@ use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use ring::hmac;
 use serde::{Deserialize, Serialize};
+use sled::Transactional;
 
 use crate::dialog::{ChatState, Event};
 use crate::engine::Kind;
@@ -131,6 +140,20 @@ pub struct Record {
     pub helpful: Option<bool>,
 }
 
+/// A message decided for a chat and not yet accepted by Telegram (the outbox).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outbound {
+    /// The update it answers.
+    pub update: u32,
+    /// Telegram's chat id (the outbox must know where to send).
+    pub chat: i64,
+    /// Telegram HTML.
+    pub html: String,
+    /// The inline keyboard, as the Bot API's JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyboard: Option<serde_json::Value>,
+}
+
 pub struct Store {
     db: sled::Db,
     chats: sled::Tree,
@@ -138,6 +161,8 @@ pub struct Store {
     handled: sled::Tree,
     reviewed: sled::Tree,
     meta: sled::Tree,
+    inbox: sled::Tree,
+    outbox: sled::Tree,
     key: hmac::Key,
     dir: PathBuf,
 }
@@ -174,6 +199,8 @@ impl Store {
             handled: db.open_tree("handled")?,
             reviewed: db.open_tree("reviewed")?,
             meta: db.open_tree("meta")?,
+            inbox: db.open_tree("inbox")?,
+            outbox: db.open_tree("outbox")?,
             db,
             key: hmac::Key::new(hmac::HMAC_SHA256, &salt),
             dir: dir.to_path_buf(),
@@ -400,6 +427,92 @@ impl Store {
         Ok(())
     }
 
+    /// Queues fetched updates (id and JSON) and writes them to disk before returning: after
+    /// this, confirming them to Telegram loses nothing. Updates handled or queued already (a
+    /// second delivery) are left out; the ids queued now are returned.
+    pub fn queue_updates(&self, updates: &[(u32, Vec<u8>)]) -> Result<Vec<u32>, StoreError> {
+        let mut queued = Vec::with_capacity(updates.len());
+        for (id, json) in updates {
+            let key = id.to_be_bytes();
+            if self.handled.contains_key(key)? || self.inbox.contains_key(key)? {
+                continue;
+            }
+            self.inbox.insert(key, json.as_slice())?;
+            queued.push(*id);
+        }
+        if !queued.is_empty() {
+            self.db.flush()?;
+        }
+        Ok(queued)
+    }
+
+    /// The updates fetched but not answered (a crash, or a stop before their turn), oldest first.
+    pub fn queued_updates(&self) -> Result<Vec<(u32, Vec<u8>)>, StoreError> {
+        self.inbox
+            .iter()
+            .map(|item| {
+                let (key, value) = item?;
+                Ok((u32::from_be_bytes(key.as_ref().try_into().unwrap_or([0; 4])), value.to_vec()))
+            })
+            .collect()
+    }
+
+    /// The end of an update's handling, on disk before anything is sent: marks it handled, takes
+    /// it out of the inbox and puts its messages in the outbox, in one transaction. Returns the
+    /// outbox keys in order, or `None` when the update was handled already (nothing queued).
+    pub fn commit_update(&self, update_id: u32, messages: &[Outbound], now: DateTime<Utc>) -> Result<Option<Vec<u64>>, StoreError> {
+        use sled::transaction::{ConflictableTransactionError, TransactionError};
+        let values: Vec<Vec<u8>> = messages.iter().map(serde_json::to_vec).collect::<Result<_, _>>()?;
+        let key = update_id.to_be_bytes();
+        let time = now.timestamp_micros().to_be_bytes();
+        let result = (&self.handled, &self.inbox, &self.outbox).transaction(|(handled, inbox, outbox)| {
+            inbox.remove(&key)?;
+            if handled.insert(&key, &time[..])?.is_some() {
+                return Ok(None);
+            }
+            let mut keys = Vec::with_capacity(values.len());
+            for value in &values {
+                let sequence = outbox.generate_id()?;
+                outbox.insert(&sequence.to_be_bytes(), value.as_slice())?;
+                keys.push(sequence);
+            }
+            Ok::<_, ConflictableTransactionError<()>>(Some(keys))
+        });
+        let keys = match result {
+            Ok(keys) => keys,
+            Err(TransactionError::Storage(e)) => return Err(e.into()),
+            Err(TransactionError::Abort(())) => return Err(StoreError::Transaction("committing an update".into())),
+        };
+        self.db.flush()?;
+        Ok(keys)
+    }
+
+    /// A message of the outbox, by key.
+    pub fn outbound(&self, key: u64) -> Result<Option<Outbound>, StoreError> {
+        Ok(self.outbox.get(key.to_be_bytes())?.map(|v| serde_json::from_slice(&v)).transpose()?)
+    }
+
+    /// Every message decided but not yet accepted by Telegram, in the order decided.
+    pub fn outbox(&self) -> Result<Vec<(u64, Outbound)>, StoreError> {
+        self.outbox
+            .iter()
+            .map(|item| {
+                let (key, value) = item?;
+                Ok((u64::from_be_bytes(key.as_ref().try_into().unwrap_or([0; 8])), serde_json::from_slice(&value)?))
+            })
+            .collect()
+    }
+
+    /// Telegram accepted (or for good refused) an outbox message: removed. Not flushed here:
+    /// sled writes it within its flush interval (500 ms), and the next commit's flush takes it
+    /// along. A kill -9 in that window sends those messages once more at the next start; an
+    /// fsync per message would halve the rate a burst is answered at to close a gap that stays
+    /// open anyway (between Telegram's acceptance and any write).
+    pub fn sent(&self, key: u64) -> Result<(), StoreError> {
+        self.outbox.remove(key.to_be_bytes())?;
+        Ok(())
+    }
+
     /// Writes everything to disk.
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
@@ -577,6 +690,29 @@ mod tests {
         // Old marks go, recent ones stay.
         store.purge_old_text(90, now + chrono::Duration::days(4)).unwrap();
         assert!(!store.is_handled(7).unwrap());
+    }
+
+    #[test]
+    fn an_update_waits_in_the_inbox_until_committed_and_its_messages_in_the_outbox_until_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let message = |n: &str| Outbound { update: 7, chat: 5, html: n.into(), keyboard: None };
+        {
+            let store = Store::open(dir.path()).unwrap();
+            assert_eq!(store.queue_updates(&[(7, b"{}".to_vec()), (8, b"{}".to_vec())]).unwrap(), [7, 8]);
+            // A second delivery of a queued update is not queued again.
+            assert_eq!(store.queue_updates(&[(7, b"{}".to_vec())]).unwrap(), Vec::<u32>::new());
+            let keys = store.commit_update(7, &[message("a"), message("b")], Utc::now()).unwrap().unwrap();
+            assert_eq!(keys.len(), 2);
+            assert_eq!(store.commit_update(7, &[message("c")], Utc::now()).unwrap(), None, "committed once");
+            assert_eq!(store.queue_updates(&[(7, b"{}".to_vec())]).unwrap(), Vec::<u32>::new(), "handled: not queued");
+            store.sent(keys[0]).unwrap();
+        }
+        // What a crash leaves is there after a reopen (every step was flushed).
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.queued_updates().unwrap().iter().map(|(id, _)| *id).collect::<Vec<_>>(), [8]);
+        let outbox = store.outbox().unwrap();
+        assert_eq!(outbox.iter().map(|(_, m)| m.html.as_str()).collect::<Vec<_>>(), ["b"]);
+        assert!(store.is_handled(7).unwrap());
     }
 
     #[test]

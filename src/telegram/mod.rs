@@ -2,12 +2,17 @@
 //! middle, HTML messages with inline keyboards out. Nothing here decides what to say.
 //!
 //! ```text
-//! getUpdates ─► Polling (ours, so we keep its StopToken) ─► Dispatcher (one worker per chat)
+//! getUpdates ─► inbox on disk (delivery.rs) ─► Dispatcher (one worker per chat)
 //!                                                              │
 //!   skip if handled before ◄── store ──► chat state ──► dialog::respond ──► records
 //!                                                              │
-//!   answerCallbackQuery, sendMessage (rate-limited per chat and overall; retried) ◄┘
+//!   commit: handled + outbox on disk ─► sendMessage (rate-limited per chat and overall;
+//!   retried) ─► out of the outbox ◄──────────────────────────────┘
 //! ```
+//!
+//! - Loss-free: an update is on disk before it is confirmed to Telegram and its answer is on
+//!   disk before it is sent; a restart sends what was decided, then answers what was fetched
+//!   ([`delivery`] says what is guaranteed and where the one gap is).
 //!
 //! - The token comes from `TELOXIDE_TOKEN` only, as a [`Token`] that never prints itself.
 //! - The Bot API URL: `TELOXIDE_API_URL`, else `[telegram] api_url`, else Telegram's. A loopback
@@ -17,9 +22,10 @@
 //!   network errors, 5xx and malformed answers are retried here with backoff; getUpdates is
 //!   retried by the polling loop with its own backoff.
 //! - One update's failure (even a panic) is logged and never stops the others.
-//! - SIGTERM or Ctrl-C: the polling listener's `StopToken` is stopped (not the dispatcher's
-//!   `ShutdownToken`, which can miss a stop that arrives between updates), the updates already
-//!   fetched are finished, Telegram is told the last offset, sled is flushed.
+//! - SIGTERM or Ctrl-C: fetching stops, the updates already fetched are answered for up to
+//!   8 s, whatever is left waits on disk for the next start; sled is flushed.
+//! - A token refused while polling (revoked: 401) stops the bot with an error and a non-zero
+//!   exit, so that systemd's `Restart=on-failure` and the operator see it.
 //! - Every handled update id is kept in sled for three days, so an update Telegram delivers
 //!   again after a restart is not answered twice.
 //! - Staff commands (`/stats`, `/unanswered`, `/test`, the handled buttons) are gated by the
@@ -31,6 +37,7 @@
 //! - Background tasks beside the dispatcher: the reload task, the hourly purge of old question
 //!   text, and with `staff_chat` and `daily_summary` set, the daily summary (`summary.rs`).
 
+mod delivery;
 mod incoming;
 mod limits;
 mod outgoing;
@@ -51,11 +58,9 @@ use futures::FutureExt;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
 use teloxide::error_handlers::LoggingErrorHandler;
-use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::{dptree, Requester};
 use teloxide::requests::Request;
-use teloxide::types::{BotCommand, ChatId, LinkPreviewOptions, ParseMode, Update};
-use teloxide::update_listeners::Polling;
+use teloxide::types::{BotCommand, LinkPreviewOptions, Update};
 use teloxide::{ApiError, Bot, RequestError};
 
 use crate::config::Config;
@@ -63,7 +68,7 @@ use crate::dialog::{respond, Event};
 use crate::engine::Engine;
 use crate::live::LiveEngine;
 use crate::reply::Reply;
-use crate::store::Store;
+use crate::store::{Outbound, Store};
 
 pub use incoming::{incoming, Identity, Incoming, PressedMessage};
 pub use limits::RateLimiter;
@@ -226,13 +231,9 @@ pub async fn serve_live(
     register_commands(&bot, &engine.current(), &options.retry).await;
     staff::register_commands(&bot, &engine.current(), &options.staff, &options.retry).await;
 
-    let mut polling = Polling::builder(bot.clone())
-        .timeout(options.poll_timeout)
-        .backoff_strategy(|errors| Duration::from_millis(500u64 << errors.min(6)).min(Duration::from_secs(30)))
-        .delete_webhook()
-        .await
-        .build();
-    let stop = teloxide::update_listeners::UpdateListener::stop_token(&mut polling);
+    if let Err(e) = with_retry("deleteWebhook", &options.retry, || bot.delete_webhook().send()).await {
+        tracing::warn!("deleteWebhook failed (polling fails too while a webhook is set): {e}");
+    }
 
     let limiter = RateLimiter::new(options.limits);
     let (reloads, reload_requests) = reload::Reloads::channel();
@@ -249,35 +250,56 @@ pub async fn serve_live(
         }
         _ => None,
     };
+    // Before anything new: the answers a crash or a stop left unsent.
+    delivery::resend_outbox(&bot, &shared).await;
+    let (updates_tx, updates_rx) = tokio::sync::mpsc::channel::<Update>(256);
+    let (stop_fetching, stop_rx) = tokio::sync::watch::channel(false);
+    let mut fetcher = tokio::spawn(delivery::fetch(bot.clone(), store.clone(), updates_tx, stop_rx, options.poll_timeout));
     let handler = dptree::entry()
         .branch(Update::filter_message().endpoint(on_update))
         .branch(Update::filter_callback_query().endpoint(on_update));
+    let unhandled_store = store.clone();
     let mut dispatcher = Dispatcher::builder(bot, handler)
         .dependencies(dptree::deps![shared])
-        .default_handler(|_| async {})
+        // Kinds the handler does not read leave the inbox too.
+        .default_handler(move |update| {
+            let store = unhandled_store.clone();
+            async move {
+                if let Err(e) = store.commit_update(update.id.0, &[], Utc::now()) {
+                    tracing::error!(update = update.id.0, "cannot mark the update handled: {e}");
+                }
+            }
+        })
         .build();
 
     let purge = tokio::spawn(purge_loop(store.clone(), options.retention_days));
-    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let stopper = tokio::spawn(async move {
         shutdown.await;
-        stop.stop();
-        let _ = stopping_tx.send(());
+        let _ = stop_fetching.send(true);
     });
 
-    let listener_errors = LoggingErrorHandler::with_custom_text("getUpdates failed (retrying)");
-    let dispatch = dispatcher.try_dispatch_with_listener(polling, listener_errors);
+    let listener_errors = LoggingErrorHandler::with_custom_text("update listener");
+    let dispatch = dispatcher.try_dispatch_with_listener(delivery::listener(updates_rx), listener_errors);
     tokio::pin!(dispatch);
-    let result = tokio::select! {
-        result = &mut dispatch => result,
-        Ok(()) = stopping_rx => match tokio::time::timeout(STOP_GRACE, &mut dispatch).await {
-            Ok(result) => result,
-            Err(_) => {
-                tracing::warn!("updates still being sent after {STOP_GRACE:?}; stopping anyway");
-                Ok(())
+    // The fetcher ends on a stop (then the dispatcher finishes what it was handed, within the
+    // grace period) or on a refused token (then the bot stops with that error).
+    let fetched = tokio::select! {
+        result = &mut dispatch => {
+            fetcher.abort();
+            result.context("the Bot API refused to start polling")
+        }
+        fetched = &mut fetcher => {
+            let fetched = fetched.context("the update fetcher panicked").and_then(|r| r);
+            match tokio::time::timeout(STOP_GRACE, &mut dispatch).await {
+                Ok(result) => result.context("dispatching").and(fetched),
+                Err(_) => {
+                    tracing::warn!("updates still being answered after {STOP_GRACE:?}; the rest waits on disk for the next start");
+                    fetched
+                }
             }
-        },
+        }
     };
+    let result = fetched;
     stopper.abort();
     purge.abort();
     if let Some(summaries) = summaries {
@@ -286,8 +308,11 @@ pub async fn serve_live(
     drop(triggers);
     reloader.abort();
     store.flush().context("flushing the database")?;
-    tracing::info!("stopped");
-    result.context("the Bot API refused to start polling")
+    match &result {
+        Ok(()) => tracing::info!("stopped"),
+        Err(e) => tracing::error!("stopped: {e:#}"),
+    }
+    result
 }
 
 /// `getMe`: proves the token. A rejected token fails at once; an unreachable server is tried
@@ -348,34 +373,48 @@ type Api = Bot;
 /// the dispatcher's worker for this chat goes on with the next update.
 async fn on_update(update: Update, bot: Api, shared: Arc<Shared>) -> Result<(), std::convert::Infallible> {
     let id = update.id.0;
+    let now = Utc::now();
     match shared.store.is_handled(id) {
         Ok(true) => {
             tracing::info!(update = id, "already handled before a restart; skipped");
+            if let Err(e) = shared.store.commit_update(id, &[], now) {
+                tracing::error!(update = id, "cannot take the update out of the inbox: {e}");
+            }
             return Ok(());
         }
         Ok(false) => {}
         Err(e) => tracing::error!(update = id, "cannot read the handled updates: {e}"),
     }
-    match AssertUnwindSafe(handle(&update, &bot, &shared)).catch_unwind().await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::error!(update = id, "{e:#}"),
-        Err(_) => tracing::error!(update = id, "the handler panicked"),
-    }
-    if let Err(e) = shared.store.mark_handled(id, Utc::now()) {
-        tracing::error!(update = id, "cannot mark the update handled: {e}");
+    let messages = match AssertUnwindSafe(handle(&update, &bot, &shared)).catch_unwind().await {
+        Ok(Ok(messages)) => messages,
+        Ok(Err(e)) => {
+            tracing::error!(update = id, "{e:#}");
+            Vec::new()
+        }
+        Err(_) => {
+            tracing::error!(update = id, "the handler panicked");
+            Vec::new()
+        }
+    };
+    match shared.store.commit_update(id, &messages, now) {
+        Ok(Some(keys)) => delivery::deliver(&bot, &shared, &keys).await,
+        Ok(None) => tracing::info!(update = id, "answered already by another delivery; skipped"),
+        Err(e) => tracing::error!(update = id, "cannot write the answer to disk, so it is not sent: {e}"),
     }
     Ok(())
 }
 
-async fn handle(update: &Update, bot: &Api, shared: &Shared) -> anyhow::Result<()> {
+/// Reads the update, updates the chat's state and records, and returns the messages to send
+/// (the caller commits them to the outbox before anything is sent).
+async fn handle(update: &Update, bot: &Api, shared: &Shared) -> anyhow::Result<Vec<Outbound>> {
     let Some(incoming) = incoming(update, &shared.me) else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     // Staff commands (reload.rs), for the ids in [telegram] staff only; from anyone else they
     // go on to the dialog like any unknown command and reveal nothing.
     if reload::is_reload(&incoming) && shared.staff.allows(&incoming) {
         shared.reloads.request(reload::Trigger::Command { chat: incoming.chat_id });
-        return Ok(());
+        return Ok(Vec::new());
     }
     if let Some(callback) = &incoming.callback {
         // First, so the button stops spinning whatever happens next.
@@ -386,11 +425,11 @@ async fn handle(update: &Update, bot: &Api, shared: &Shared) -> anyhow::Result<(
     // One engine for the whole update: a reload swapping in a new one meanwhile does not
     // change an answer half-way (the old engine lives until its last update is done).
     let engine = shared.engine.current();
+    let update_id = update.id.0;
     // Staff commands from staff ids; for anyone else this is `None` and nothing differs.
     if let Some(replies) = staff::replies(&incoming, &shared.staff, &engine, &shared.store) {
-        send_replies(bot, shared, &engine, incoming.chat_id, &replies).await?;
         staff::retire_pressed_button(bot, &incoming, &shared.retry).await;
-        return Ok(());
+        return Ok(outbound(&engine, update_id, incoming.chat_id, &replies));
     }
     let (store, engine) = (&shared.store, &*engine);
     let chat = store.chat_key(incoming.chat_id);
@@ -412,29 +451,21 @@ async fn handle(update: &Update, bot: &Api, shared: &Shared) -> anyhow::Result<(
             tracing::error!(?chat, "cannot store the chat state: {e}");
         }
     }
-    send_replies(bot, shared, engine, incoming.chat_id, &replies).await
+    Ok(outbound(engine, update_id, incoming.chat_id, &replies))
 }
 
-/// Sends replies in order, each split into messages, within the rate limits.
-async fn send_replies(bot: &Api, shared: &Shared, engine: &Engine, chat: i64, replies: &[Reply]) -> anyhow::Result<()> {
-    let chat_id = ChatId(chat);
-    for reply in replies {
-        for message in messages(reply, engine.dialogs()) {
-            let send = || {
-                let mut request = bot
-                    .send_message(chat_id, message.html.clone())
-                    .parse_mode(ParseMode::Html)
-                    .link_preview_options(no_preview());
-                if let Some(keyboard) = &message.keyboard {
-                    request = request.reply_markup(keyboard.clone());
-                }
-                request.send()
-            };
-            shared.limiter.acquire(chat).await;
-            with_retry("sendMessage", &shared.retry, send).await.context("sendMessage")?;
-        }
-    }
-    Ok(())
+/// Replies as the messages Telegram is sent, in order, each split to fit.
+fn outbound(engine: &Engine, update: u32, chat: i64, replies: &[Reply]) -> Vec<Outbound> {
+    replies
+        .iter()
+        .flat_map(|reply| messages(reply, engine.dialogs()))
+        .map(|message| Outbound {
+            update,
+            chat,
+            html: message.html,
+            keyboard: message.keyboard.and_then(|k| serde_json::to_value(k).ok()),
+        })
+        .collect()
 }
 
 fn no_preview() -> LinkPreviewOptions {

@@ -54,7 +54,7 @@ impl RunningBot {
             .arg("--data-dir")
             .arg(data_dir)
             .env("TELOXIDE_API_URL", &fake.url)
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", std::env::var("BOT_LOG").unwrap_or_else(|_| "info".into()))
             .env_remove("MADOGUCHI_DATA_DIR")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
