@@ -18,7 +18,15 @@ pub struct ChatState {
     pub area: Option<String>,
     /// Entry ids of the alternatives to the last answer.
     pub alternatives: Vec<String>,
+    /// Entry ids of the cards shown in this chat with 役に立った / 違った buttons and not rated
+    /// yet, newest last (at most [`RATEABLE_KEPT`]). A press counts only for one of these, and
+    /// once: a forged payload or the tenth press of one button is thanked, never counted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rateable: Vec<String>,
 }
+
+/// How many unrated cards a chat keeps rateable: more than anyone scrolls back to.
+pub const RATEABLE_KEPT: usize = 20;
 
 /// What a resident did.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,7 +88,23 @@ pub fn respond(state: &ChatState, input: Input, engine: &Engine) -> (ChatState, 
         Input::Command { name, arg } => command(&mut state, &name, &arg, engine, &mut events),
         Input::Button(payload) => button(&mut state, &payload, engine, &mut events),
     };
+    // Every card that offers feedback buttons may now be rated, once.
+    for button in replies.iter().flat_map(|r| r.buttons.iter().flatten()) {
+        if let Some(id) = button.payload.strip_prefix(payload::HELPFUL) {
+            state.rateable.retain(|kept| kept != id);
+            state.rateable.push(id.to_string());
+        }
+    }
+    let excess = state.rateable.len().saturating_sub(RATEABLE_KEPT);
+    state.rateable.drain(..excess);
     (state, replies, events)
+}
+
+/// Whether a press of a feedback button for `id` counts: the card was shown here and not rated.
+fn take_rating(state: &mut ChatState, id: &str) -> bool {
+    let before = state.rateable.len();
+    state.rateable.retain(|kept| kept != id);
+    state.rateable.len() < before
 }
 
 fn command(state: &mut ChatState, name: &str, arg: &str, engine: &Engine, events: &mut Vec<Event>) -> Vec<Reply> {
@@ -139,12 +163,16 @@ fn button(state: &mut ChatState, data: &str, engine: &Engine, events: &mut Vec<E
         }
     } else if let Some(id) = data.strip_prefix(payload::HELPFUL) {
         if knowledge.entry(id).is_some() {
-            events.push(Event::Feedback { entry: id.to_string(), helpful: true });
+            if take_rating(state, id) {
+                events.push(Event::Feedback { entry: id.to_string(), helpful: true });
+            }
             return vec![Reply::text(&texts.feedback_thanks)];
         }
     } else if let Some(id) = data.strip_prefix(payload::NOT_HELPFUL) {
         if knowledge.entry(id).is_some() {
-            events.push(Event::Feedback { entry: id.to_string(), helpful: false });
+            if take_rating(state, id) {
+                events.push(Event::Feedback { entry: id.to_string(), helpful: false });
+            }
             let mut reply = Reply::text(&texts.feedback_sorry);
             reply.buttons = vec![vec![general_button(engine)]];
             return vec![reply];

@@ -47,6 +47,8 @@ pub struct Texts {
     pub area_unknown_button: String,
     pub area_cleared: String,
     pub ask_in_words: String,
+    /// After the answer to a message the resident edited (Telegram: answered again).
+    pub edited_note: String,
     pub empty_message: String,
     pub cut_notice: String,
     pub answer_intro: String,
@@ -58,6 +60,8 @@ pub struct Texts {
     pub other_area_note: String,
     pub internal_error: String,
     pub forgotten: String,
+    /// `/forget` could not be written to disk: said instead of `forgotten`.
+    pub forget_failed: String,
     pub feedback_thanks: String,
     pub feedback_sorry: String,
     pub expired: String,

@@ -60,6 +60,10 @@ enum Command {
         /// Where the bot keeps its state (overrides config.toml and MADOGUCHI_DATA_DIR).
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
+        /// Start afresh when the database cannot be read or its salt is missing or wrong: the
+        /// damaged database is renamed to db.damaged-<time> (kept for a recovery), never deleted.
+        #[arg(long)]
+        reset_data: bool,
     },
     /// Show what the engine would answer and why (for staff): terms, bridges, area, candidates.
     Explain {
@@ -213,8 +217,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             chat::run(&engine, std::io::stdin().is_terminal())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run { data_dir } => {
-            madoguchi::telegram::run(&config, data_dir, today)?;
+        Command::Run { data_dir, reset_data } => {
+            madoguchi::telegram::run(&config, data_dir, reset_data, today)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Stats { days, json, data_dir } => {
@@ -296,11 +300,17 @@ fn open_records(config: &Config, data_dir: Option<PathBuf>) -> anyhow::Result<Op
         );
         return Ok(None);
     }
-    // Staff read this: Japanese first (sled's own error follows in the chain).
-    let store = Store::open(&dir).context(
-        "ボットの記録を開けません(ボットが動いている間は Telegram の /stats・/unanswered を使ってください) / \
-         the bot's database is in use or unreadable; while `madoguchi run` is running, use /stats and /unanswered in Telegram",
-    )?;
+    // Staff read this: Japanese first. A busy database is the running bot: say where to look.
+    let store = match Store::open(&dir) {
+        Ok(store) => store,
+        Err(e @ madoguchi::store::OpenError::Busy(_)) => {
+            return Err(anyhow::Error::new(e).context(
+                "ボットが動いている間は、記録は Telegram の /stats・/unanswered で見てください / \
+                 while `madoguchi run` is running, use /stats and /unanswered in Telegram",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
     Ok(Some(store))
 }
 

@@ -223,3 +223,69 @@ fn sighup_reloads() {
     ask(&fake, &bot, 2, QUESTION);
     bot.stop();
 }
+
+#[test]
+fn a_log_written_beside_the_staff_folders_is_not_a_staff_edit() {
+    let _one = one_at_a_time();
+    let ws = staff_workspace();
+    let fake = FakeBotApi::start();
+    // The operator's log in the project folder, the parent of index/ and dialogs/, at the most
+    // verbose level: each line written is a change in a watched folder's parent.
+    let log = ws.path("bot.log");
+    let bot = RunningBot::start_logging(&fake, &ws.path("data"), &ws.path("config.toml"), Some(fake_bot_api::TOKEN), &log, "trace");
+    assert!(ask(&fake, &bot, 1, QUESTION).contains("<b>"), "answers");
+    let at_start = std::fs::metadata(&log).unwrap().len();
+    std::thread::sleep(Duration::from_secs(3));
+    let grown = std::fs::metadata(&log).unwrap().len() - at_start;
+    let text = bot.log_text();
+    assert!(!text.contains("reloaded: "), "help: the log's own writes triggered a reload");
+    // Idle at trace: long polling and its HTTP lines, a few KB a second; a watcher feeding on
+    // its own lines writes megabytes.
+    let mut by_target: std::collections::BTreeMap<&str, usize> = Default::default();
+    for line in text.lines() {
+        if let Some(target) = line.split_whitespace().nth(2) {
+            *by_target.entry(target.trim_end_matches(':')).or_default() += 1;
+        }
+    }
+    assert!(grown < 1_000_000, "help: the idle bot wrote {grown} bytes of log in 3 s; lines by target: {by_target:?}");
+    bot.stop();
+}
+
+#[test]
+fn a_staff_chat_telegram_holds_back_never_holds_up_the_next_reload() {
+    let _one = one_at_a_time();
+    let ws = staff_workspace();
+    let (path, old_title) = answered_entry(&ws);
+    let fake = FakeBotApi::start();
+    let bot = start_bot(&fake, &ws);
+    assert!(ask(&fake, &bot, 1, QUESTION).contains(&escape_html(&old_title)));
+    // Telegram makes the staff chat wait 12 s (a group's 20 messages a minute used up).
+    fake.fail_in_chat(
+        "sendMessage",
+        STAFF_CHAT,
+        1,
+        429,
+        r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 12","parameters":{"retry_after":12}}"#,
+    );
+    let mut chat = 200;
+    for round in 1..=3 {
+        let new_title = format!("一時預かり(第{round}版)");
+        let saved = Instant::now();
+        set_title_line(&path, &format!("title = \"{new_title}\""));
+        loop {
+            chat += 1;
+            if ask(&fake, &bot, chat, QUESTION).contains(&escape_html(&new_title)) {
+                break;
+            }
+            assert!(saved.elapsed() < LIVE_WITHIN, "help: save {round} not live within {LIVE_WITHIN:?} while a report waits\nlog:\n{}", bot.log_text());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    // The first report goes once Telegram lets it; those that piled up meanwhile are folded
+    // into the newest, which says how the files stand now.
+    let staff = wait_staff_chat(&fake, &bot, 1, Duration::from_secs(30));
+    assert!(staff.len() <= 3, "{staff:?}");
+    let done = fixed_start(&dialogs().texts.reload.done);
+    assert!(staff.iter().all(|t| t.starts_with(done)), "{staff:?}");
+    bot.stop();
+}

@@ -166,6 +166,55 @@ fn buttons_are_answered_and_feedback_is_stored() {
 }
 
 #[test]
+fn feedback_counts_only_for_a_card_given_in_that_chat_and_once() {
+    let fake = FakeBotApi::start();
+    let data = data_dir();
+    let bot = RunningBot::start(&fake, data.path());
+    let chat = 3101;
+    fake.text(chat, "子どもをちょっと預かってもらえるところってある?世田谷");
+    let answer = wait_messages(&fake, &bot, chat, 1);
+    let (_, shown) = buttons(&answer[0]).into_iter().find(|(_, data)| data.starts_with("fb-:")).expect("feedback buttons");
+    // Forged presses for a card this chat never got, and the real button pressed 3 times
+    // (15 replies: inside Telegram's 20 a minute for one chat).
+    for _ in 0..12 {
+        fake.press(chat, "fb-:ogaki/anshin-mimamori-network");
+    }
+    for _ in 0..3 {
+        fake.press(chat, &shown);
+    }
+    wait_messages(&fake, &bot, chat, 16);
+    let (exit, _) = bot.stop();
+    assert!(exit.success());
+    let store = Store::open(data.path()).unwrap();
+    let records = store.records_of(&store.chat_key(chat)).unwrap();
+    assert_eq!(records.len(), 1, "no feedback record of its own for a card never given: {records:?}");
+    assert_eq!(records[0].helpful, Some(false));
+    let rated: Vec<_> = store.all_records().unwrap().into_iter().filter(|r| r.helpful.is_some()).collect();
+    assert_eq!(rated.len(), 1, "{rated:?}");
+}
+
+#[test]
+fn captions_anonymous_admins_and_edited_messages_are_answered() {
+    let fake = FakeBotApi::start();
+    let data = data_dir();
+    let bot = RunningBot::start(&fake, data.path());
+    fake.photo_with_caption(3201, "子どもをちょっと預かってもらえるところってある?世田谷");
+    let sent = wait_messages(&fake, &bot, 3201, 1);
+    assert!(text_of(&sent[0]).contains("<b>"), "a card for the caption: {}", text_of(&sent[0]));
+    fake.anonymous_admin_text(-100_3202, &format!("@{} 母のもの忘れがひどくなってきた", fake_bot_api::BOT_USERNAME));
+    let sent = wait_messages(&fake, &bot, -100_3202, 1);
+    assert_ne!(text_of(&sent[0]), escape_html(&dialogs().texts.ask_in_words));
+    fake.text(3203, "こんにちは");
+    wait_messages(&fake, &bot, 3203, 1);
+    fake.edited_text(3203, "母のもの忘れがひどくなってきた");
+    // The greeting's reply, the answer to the new wording, then the note.
+    let sent = wait_messages(&fake, &bot, 3203, 3);
+    assert!(text_of(&sent[1]).contains("<b>"), "{}", text_of(&sent[1]));
+    assert_eq!(text_of(&sent[2]), escape_html(&dialogs().texts.edited_note), "the answer, then the note");
+    drop(bot);
+}
+
+#[test]
 fn stickers_get_a_polite_reply_in_words() {
     let fake = FakeBotApi::start();
     let data = data_dir();
@@ -224,6 +273,81 @@ fn forget_erases_everything_about_the_chat_and_nothing_else() {
     assert_eq!(store.state(&key).unwrap(), Default::default());
     assert!(store.records_of(&key).unwrap().is_empty());
     assert_eq!(store.records_of(&store.chat_key(other)).unwrap().len(), 1, "other chats keep their records");
+}
+
+/// Every file under `dir` whose bytes hold `needle` (what `grep -r` finds).
+fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if std::fs::read(&path).unwrap_or_default().windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn after_forget_the_question_is_in_no_file_of_the_data_dir_after_a_stop_or_a_kill() {
+    for ending in ["TERM", "KILL"] {
+        let fake = FakeBotApi::start();
+        let data = data_dir();
+        let bot = RunningBot::start(&fake, data.path());
+        let chat = 6101;
+        // Words and a phone number no dialog text or entry holds.
+        let question = "近所の鈴木さんのことで相談したい。電話は090-7777-1234です。用賀";
+        fake.text(chat, question);
+        wait_messages(&fake, &bot, chat, 1);
+        fake.text(chat, "/forget");
+        let sent = wait_messages(&fake, &bot, chat, 2);
+        assert_eq!(text_of(&sent[1]), escape_html(&dialogs().texts.forgotten));
+        match ending {
+            "TERM" => assert!(bot.stop().0.success()),
+            _ => {
+                bot.send_signal("KILL");
+                drop(bot);
+            }
+        }
+        for needle in ["090-7777-1234", "鈴木さんのことで"] {
+            assert_eq!(files_holding(data.path(), needle), Vec::<std::path::PathBuf>::new(), "after SIG{ending}: {needle}");
+        }
+        let store = Store::open(data.path()).unwrap();
+        assert!(store.records_of(&store.chat_key(chat)).unwrap().is_empty());
+    }
+}
+
+#[test]
+fn a_forget_that_cannot_be_written_says_so_and_is_done_later() {
+    let fake = FakeBotApi::start();
+    let data = data_dir();
+    let bot = RunningBot::start(&fake, data.path());
+    let chat = 6201;
+    fake.text(chat, "母のもの忘れがひどくなってきた");
+    wait_messages(&fake, &bot, chat, 1);
+    // The keys folder made unwritable, as a full or failing disk would.
+    let keys = data.path().join("keys");
+    let away = data.path().join("keys.away");
+    std::fs::rename(&keys, &away).unwrap();
+    std::fs::write(&keys, b"").unwrap();
+    fake.text(chat, "/forget");
+    let sent = wait_messages(&fake, &bot, chat, 2);
+    assert_eq!(text_of(&sent[1]), escape_html(&dialogs().texts.forget_failed), "never 消しました for an erasure not made");
+    std::fs::remove_file(&keys).unwrap();
+    std::fs::rename(&away, &keys).unwrap();
+    // Retried every 30 s.
+    let done = (0..80).any(|_| {
+        std::thread::sleep(Duration::from_millis(500));
+        bot.log_text().contains("a /forget that had failed is done now")
+    });
+    assert!(done, "help: the failed /forget was not retried\n{}", bot.log_text());
+    assert!(bot.stop().0.success());
+    let store = Store::open(data.path()).unwrap();
+    assert!(store.records_of(&store.chat_key(chat)).unwrap().is_empty());
 }
 
 #[test]
@@ -409,6 +533,22 @@ fn a_missing_token_fails_fast_with_one_clear_line() {
     assert_eq!(log.trim().lines().count(), 1, "{log}");
     assert!(log.contains("TELOXIDE_TOKEN is not set"), "{log}");
     assert!(fake.state().calls.is_empty(), "nothing was sent without a token");
+}
+
+#[test]
+fn a_token_revoked_while_running_stops_the_bot_with_a_failure() {
+    let fake = FakeBotApi::start();
+    let data = data_dir();
+    let mut bot = RunningBot::start(&fake, data.path());
+    fake.text(8101, "こんにちは");
+    wait_messages(&fake, &bot, 8101, 1);
+    // BotFather's /revoke: every call from now on is refused.
+    fake.fail("getUpdates", 1000, 401, r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#);
+    let exit = bot.wait(Duration::from_secs(30)).expect("help: the bot kept running with a revoked token");
+    assert!(!exit.success(), "systemd's Restart=on-failure needs a failure: {exit:?}");
+    let log = bot.log_text();
+    assert!(log.contains("Telegram がトークンを受け付けなくなりました"), "{log}");
+    assert!(!log.contains(fake_bot_api::TOKEN), "the token leaked into the log");
 }
 
 #[test]

@@ -16,12 +16,17 @@
 //! - No update is decided twice: the commit marks it handled (a compare of the handled mark in
 //!   the same transaction), and a second delivery of a handled or queued update is dropped.
 //! - A message can be sent twice only if the process dies between Telegram accepting it and
-//!   the flush that takes it out of the outbox (a fraction of a millisecond per message): then
-//!   that one message is sent again at the next start. Telegram offers no way to ask whether a
-//!   message arrived, so no design closes this gap; the crash test measures it.
+//!   the `write` that journals it as sent (the round trip's last microseconds): then that one
+//!   message is sent again at the next start. The crash test measures it.
 //!
 //! SIGTERM stops fetching at once; what was fetched is answered while the stop's grace period
-//! lasts, and whatever is left waits in the inbox or the outbox for the next start.
+//! lasts; then no new send starts, the ones under way are waited for (so none is cut off after
+//! Telegram has it), and whatever is left waits in the inbox or the outbox for the next start.
+//!
+//! A kill -9 leaves one gap: a message Telegram accepted in the instant before the kill,
+//! before its key reached the `sent` journal (one `write` after the answer, see
+//! [`Store::sent`]), is sent again at the next start. Telegram offers no way to ask whether a
+//! message arrived, so no design closes it; the journal makes it as narrow as the round trip.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -42,7 +47,7 @@ use super::{no_preview, retryable, with_retry, Shared};
 use crate::store::{Outbound, Store};
 
 /// What getUpdates asks for: the kinds the handler reads.
-const ALLOWED: [AllowedUpdate; 2] = [AllowedUpdate::Message, AllowedUpdate::CallbackQuery];
+const ALLOWED: [AllowedUpdate; 3] = [AllowedUpdate::Message, AllowedUpdate::EditedMessage, AllowedUpdate::CallbackQuery];
 
 /// Fetches updates into the inbox and hands them to the dispatcher, until `stop` turns true
 /// or the token is refused (the error). Updates queued by an earlier run go first.
@@ -58,15 +63,20 @@ pub async fn fetch(
         tracing::info!("answering {} update(s) fetched before the last stop", queued.len());
     }
     for (id, json) in queued {
+        let Some(json) = json else {
+            tracing::info!(update = id, "a queued update of a chat forgotten since is dropped");
+            store.commit_update(id, &[], Utc::now()).await?;
+            continue;
+        };
         match serde_json::from_slice::<Update>(&json) {
             Ok(update) => {
-                if updates.send(update).await.is_err() {
+                if !hand_over(&updates, update, &mut stop).await {
                     return Ok(());
                 }
             }
             Err(e) => {
                 tracing::error!(update = id, "a queued update cannot be read and is dropped: {e}");
-                store.commit_update(id, &[], Utc::now())?;
+                store.commit_update(id, &[], Utc::now()).await?;
             }
         }
     }
@@ -94,9 +104,13 @@ pub async fn fetch(
             }
             Ok(batch) => {
                 failures = 0;
-                let encoded: Result<Vec<(u32, Vec<u8>)>, _> =
-                    batch.iter().map(|u| serde_json::to_vec(u).map(|json| (u.id.0, json))).collect();
-                match encoded.map_err(anyhow::Error::from).and_then(|e| Ok(store.queue_updates(&e)?)) {
+                let encoded: Result<Vec<(u32, i64, Vec<u8>)>, _> =
+                    batch.iter().map(|u| serde_json::to_vec(u).map(|json| (u.id.0, sealed_for(u), json))).collect();
+                let queued = match encoded {
+                    Ok(encoded) => store.queue_updates(&encoded).await.map_err(anyhow::Error::from),
+                    Err(e) => Err(e.into()),
+                };
+                match queued {
                     Ok(queued) => {
                         // On disk: the next getUpdates may confirm them.
                         offset = batch.last().map(|u| u.id.as_offset());
@@ -104,12 +118,17 @@ pub async fn fetch(
                             // Sent again by Telegram after a restart that could not confirm it.
                             tracing::info!(update = update.id.0, "already handled or queued before a restart; skipped");
                         }
+                        let mut handed_over = true;
                         for update in batch.into_iter().filter(|u| queued.contains(&u.id.0)) {
-                            if updates.send(update).await.is_err() {
-                                return Ok(());
+                            if !hand_over(&updates, update, &mut stop).await {
+                                handed_over = false;
+                                break;
                             }
                         }
-                        continue;
+                        if handed_over {
+                            continue;
+                        }
+                        break;
                     }
                     // Not confirmed: Telegram sends them again.
                     Err(e) => format!("cannot queue the fetched updates on disk, they stay at Telegram: {e:#}"),
@@ -135,6 +154,28 @@ pub async fn fetch(
         let _ = tokio::time::timeout(Duration::from_secs(2), confirm).await;
     }
     Ok(())
+}
+
+/// The chat an update is sealed for in the inbox: its chat, else its sender (a button on an
+/// inline message), else 0 (kinds the bot does not read).
+fn sealed_for(update: &Update) -> i64 {
+    update
+        .chat()
+        .map(|chat| chat.id.0)
+        .or_else(|| update.from().and_then(|user| i64::try_from(user.id.0).ok()))
+        .unwrap_or_default()
+}
+
+/// Hands an update to the dispatcher, waiting while its queue is full; false when the bot is
+/// stopping (the update stays in the inbox for the next start) or the dispatcher is gone.
+async fn hand_over(updates: &mpsc::Sender<Update>, update: Update, stop: &mut watch::Receiver<bool>) -> bool {
+    if *stop.borrow() {
+        return false;
+    }
+    tokio::select! {
+        sent = updates.send(update) => sent.is_ok(),
+        _ = stop.changed() => false,
+    }
 }
 
 struct ListenerState {
@@ -175,7 +216,18 @@ pub async fn deliver(bot: &Bot, shared: &Shared, keys: &[u64]) {
                 return;
             }
         };
-        shared.limiter.acquire(message.chat).await;
+        let mut draining = shared.draining.clone();
+        tokio::select! {
+            _ = shared.limiter.acquire(message.chat) => {}
+            // Stopping: the rest of this update's messages wait in the outbox.
+            _ = draining.wait_for(|stop| *stop) => return,
+        }
+        if *draining.borrow() {
+            return;
+        }
+        if let Err(e) = shared.store.sending(key) {
+            tracing::error!(update = message.update, "cannot journal a send: {e}");
+        }
         match with_retry("sendMessage", &shared.retry, || send(bot, &message)).await {
             Ok(()) => {}
             Err(e) if !retryable(&e) => {
@@ -194,6 +246,10 @@ pub async fn deliver(bot: &Bot, shared: &Shared, keys: &[u64]) {
 
 /// Sends what a crash or a stop left in the outbox, before anything new is answered.
 pub async fn resend_outbox(bot: &Bot, shared: &Shared) {
+    let uncertain = shared.store.uncertain_at_open();
+    if uncertain > 0 {
+        tracing::warn!("{uncertain} message(s) were being sent when the last run was killed: they are sent again and may be seen twice");
+    }
     match shared.store.outbox() {
         Ok(left) if left.is_empty() => {}
         Ok(left) => {

@@ -4,6 +4,11 @@
 //! (stickers, photos, voice, locations, files) is [`Input::NotText`]. Group chats: only
 //! commands (for this bot or for no bot in particular) and messages that mention the bot or
 //! reply to it; the rest is ignored, as residents in a group expect.
+//!
+//! A caption (a photo of a letter from the city with 「これは何の手続き?」) is read as the text
+//! it is. An anonymous group admin (Telegram sends them as the bot `GroupAnonymousBot`) is a
+//! person and is answered like anyone in the group; other bots are not. An edited message is
+//! answered again, as [`Incoming::edited`], so the reply can say it answers the new wording.
 
 use teloxide::types::{CallbackQueryId, InlineKeyboardMarkup, MediaKind, Message, MessageId, MessageKind, Update, UpdateKind};
 
@@ -29,6 +34,8 @@ pub struct Incoming {
     pub callback: Option<CallbackQueryId>,
     /// For a button press, the message the button is on (when Telegram still has it).
     pub pressed_on: Option<PressedMessage>,
+    /// A message the resident edited after sending it: answered again.
+    pub edited: bool,
 }
 
 /// The message a pressed button is on, and its buttons as they are now.
@@ -41,13 +48,15 @@ pub struct PressedMessage {
 /// The dialog input for an update, or `None` when it is not for the bot.
 pub fn incoming(update: &Update, me: &Identity) -> Option<Incoming> {
     match &update.kind {
-        UpdateKind::Message(message) => message_input(message, me)
+        UpdateKind::Message(message) | UpdateKind::EditedMessage(message) => message_input(message, me)
             .map(|input| Incoming {
                 chat_id: message.chat.id.0,
-                from: message.from.as_ref().map(|u| u.id.0),
+                // An anonymous admin has no user id of their own: never a staff member.
+                from: message.from.as_ref().filter(|u| !u.is_anonymous()).map(|u| u.id.0),
                 input,
                 callback: None,
                 pressed_on: None,
+                edited: matches!(update.kind, UpdateKind::EditedMessage(_)),
             }),
         UpdateKind::CallbackQuery(query) => {
             let chat_id = match &query.message {
@@ -64,6 +73,7 @@ pub fn incoming(update: &Update, me: &Identity) -> Option<Incoming> {
                     id: message.id(),
                     keyboard: message.regular_message().and_then(|m| m.reply_markup()).cloned(),
                 }),
+                edited: false,
             })
         }
         _ => None,
@@ -74,7 +84,7 @@ fn message_input(message: &Message, me: &Identity) -> Option<Input> {
     let MessageKind::Common(common) = &message.kind else {
         return None; // service messages: members joining, pins, …
     };
-    if message.from.as_ref().is_some_and(|u| u.is_bot) {
+    if message.from.as_ref().is_some_and(|u| u.is_bot && !u.is_anonymous()) {
         return None;
     }
     let private = message.chat.is_private();
@@ -83,9 +93,14 @@ fn message_input(message: &Message, me: &Identity) -> Option<Input> {
         .as_ref()
         .and_then(|m| m.from.as_ref())
         .is_some_and(|u| u.id.0 == me.id);
-    match &common.media_kind {
-        MediaKind::Text(text) => {
-            let text = text.text.as_str();
+    let words = match &common.media_kind {
+        MediaKind::Text(text) => Some(text.text.as_str()),
+        MediaKind::Migration(_) => return None,
+        // A photo, a document or a video with words under it: the words are the question.
+        _ => message.caption().filter(|caption| !caption.trim().is_empty()),
+    };
+    match words {
+        Some(text) => {
             if let Some(command) = parse_command(text, &me.username) {
                 return command;
             }
@@ -95,8 +110,7 @@ fn message_input(message: &Message, me: &Identity) -> Option<Input> {
             let (stripped, mentioned) = strip_mention(text, &me.username);
             (mentioned || replies_to_me).then_some(Input::Text(stripped))
         }
-        MediaKind::Migration(_) => None,
-        _ => (private || replies_to_me).then_some(Input::NotText),
+        None => (private || replies_to_me).then_some(Input::NotText),
     }
 }
 
@@ -171,6 +185,43 @@ mod tests {
 
     fn input(u: &Update) -> Option<Input> {
         incoming(u, &me()).map(|i| i.input)
+    }
+
+    #[test]
+    fn captions_are_read_as_text() {
+        let photo = serde_json::json!({"photo": [{"file_id": "f", "file_unique_id": "u", "width": 90, "height": 90}],
+            "caption": "市から届いたこの手紙は何の手続き?"});
+        let u = message(private(), photo.clone());
+        assert_eq!(input(&u), Some(Input::Text("市から届いたこの手紙は何の手続き?".into())));
+        let mut in_group = photo;
+        in_group["caption"] = "@madoguchi_bot 介護の書類です".into();
+        assert_eq!(input(&message(group(), in_group)), Some(Input::Text("介護の書類です".into())));
+        // A photo with no words stays something the bot cannot read.
+        let bare = serde_json::json!({"photo": [{"file_id": "f", "file_unique_id": "u", "width": 9, "height": 9}], "caption": "  "});
+        assert_eq!(input(&message(private(), bare)), Some(Input::NotText));
+    }
+
+    #[test]
+    fn an_anonymous_group_admin_is_answered_but_never_counts_as_staff() {
+        let anonymous = serde_json::json!({"text": "@madoguchi_bot 子育ての相談", "sender_chat": group(),
+            "from": {"id": 1_087_968_824u64, "is_bot": true, "first_name": "Group", "username": "GroupAnonymousBot"}});
+        let incoming = incoming(&message(group(), anonymous), &me()).expect("answered");
+        assert_eq!(incoming.input, Input::Text("子育ての相談".into()));
+        assert_eq!(incoming.from, None);
+        let other_bot = serde_json::json!({"text": "@madoguchi_bot こんにちは",
+            "from": {"id": 999, "is_bot": true, "first_name": "他のボット"}});
+        assert_eq!(input(&message(group(), other_bot)), None);
+    }
+
+    #[test]
+    fn an_edited_message_is_answered_again_and_marked() {
+        let edited = update(serde_json::json!({"update_id": 2, "edited_message": {
+            "message_id": 5, "date": 1_700_000_000, "edit_date": 1_700_000_060, "chat": private(),
+            "from": {"id": 77, "is_bot": false, "first_name": "住民"}, "text": "父の介護の相談"}}));
+        let incoming = incoming(&edited, &me()).expect("answered");
+        assert!(incoming.edited);
+        assert_eq!(incoming.input, Input::Text("父の介護の相談".into()));
+        assert!(!super::incoming(&message(private(), serde_json::json!({"text": "a"})), &me()).unwrap().edited);
     }
 
     #[test]

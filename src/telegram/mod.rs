@@ -80,7 +80,10 @@ pub use token::{Token, TokenError, TOKEN_VAR};
 pub const API_URL_VAR: &str = "TELOXIDE_API_URL";
 const TELEGRAM_API_URL: &str = "https://api.telegram.org";
 /// How long a stop may take before the bot gives up waiting for unfinished sends.
-const STOP_GRACE: Duration = Duration::from_secs(8);
+const STOP_GRACE: Duration = Duration::from_secs(7);
+/// After the grace period no new send starts; the sends under way get this long to hear
+/// Telegram's answer, so none is cut off after Telegram has it (it would be sent again).
+const IN_FLIGHT_WAIT: Duration = Duration::from_secs(2);
 
 /// How the adapter talks to the Bot API. [`Options::new`] gives the production settings.
 #[derive(Debug, Clone)]
@@ -139,13 +142,13 @@ pub fn api_url(config: &Config) -> anyhow::Result<reqwest::Url> {
 
 /// `madoguchi run`: checks the token, opens the engine and the store, serves until SIGTERM or
 /// Ctrl-C.
-pub fn run(config: &Config, data_dir: Option<PathBuf>, today: chrono::NaiveDate) -> anyhow::Result<()> {
+pub fn run(config: &Config, data_dir: Option<PathBuf>, reset_data: bool, today: chrono::NaiveDate) -> anyhow::Result<()> {
     init_logging();
     // Fail fast, before the dictionary is loaded.
     let token = Token::from_env()?;
     let api_url = api_url(config)?;
     let data_dir = data_dir.unwrap_or_else(|| config.effective_data_dir());
-    let store = Arc::new(Store::open(&data_dir)?);
+    let store = Arc::new(if reset_data { Store::open_resetting(&data_dir)? } else { Store::open(&data_dir)? });
     let engine = Arc::new(LiveEngine::open(config, today)?);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let options = Options { staff: StaffOptions::from_config(config), ..Options::new(token, api_url, config.records.retention_days) };
@@ -158,8 +161,19 @@ pub fn run(config: &Config, data_dir: Option<PathBuf>, today: chrono::NaiveDate)
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let spec = std::env::var("RUST_LOG").ok().filter(|s| !s.trim().is_empty());
+    let mut filter = spec
+        .as_deref()
+        .and_then(|s| tracing_subscriber::EnvFilter::try_new(s).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
+    // notify traces every file event it reads, and the watcher also watches the folder that
+    // holds index/ and dialogs/: a log written there at `trace` would log its own writes
+    // without end (tens of MB a second). Quiet unless the operator names notify.
+    if !spec.as_deref().unwrap_or_default().contains("notify") {
+        if let Ok(directive) = "notify=info".parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     // Colour only for a person at a terminal: a log file or the journal would keep the escapes.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).try_init();
@@ -240,7 +254,8 @@ pub async fn serve_live(
     let triggers = reload::start_triggers(&engine, &reloads);
     let staff_chat = options.staff.staff_chat;
     let daily_summary = options.staff.daily_summary;
-    let shared = Arc::new(Shared { engine, store: store.clone(), me, retry: options.retry, limiter, staff: options.staff, reloads });
+    let (drain, draining) = tokio::sync::watch::channel(false);
+    let shared = Arc::new(Shared { engine, store: store.clone(), me, retry: options.retry, limiter, staff: options.staff, reloads, draining });
     let reloader = tokio::spawn(reload::run(reload_requests, shared.clone(), bot.clone(), staff_chat));
     let summaries = match (staff_chat, daily_summary) {
         (Some(chat), Some(at)) => Some(tokio::spawn(summary::run(shared.clone(), bot.clone(), chat, at))),
@@ -257,6 +272,7 @@ pub async fn serve_live(
     let mut fetcher = tokio::spawn(delivery::fetch(bot.clone(), store.clone(), updates_tx, stop_rx, options.poll_timeout));
     let handler = dptree::entry()
         .branch(Update::filter_message().endpoint(on_update))
+        .branch(Update::filter_edited_message().endpoint(on_update))
         .branch(Update::filter_callback_query().endpoint(on_update));
     let unhandled_store = store.clone();
     let mut dispatcher = Dispatcher::builder(bot, handler)
@@ -265,7 +281,7 @@ pub async fn serve_live(
         .default_handler(move |update| {
             let store = unhandled_store.clone();
             async move {
-                if let Err(e) = store.commit_update(update.id.0, &[], Utc::now()) {
+                if let Err(e) = store.commit_update(update.id.0, &[], Utc::now()).await {
                     tracing::error!(update = update.id.0, "cannot mark the update handled: {e}");
                 }
             }
@@ -294,6 +310,10 @@ pub async fn serve_live(
                 Ok(result) => result.context("dispatching").and(fetched),
                 Err(_) => {
                     tracing::warn!("updates still being answered after {STOP_GRACE:?}; the rest waits on disk for the next start");
+                    let _ = drain.send(true);
+                    if tokio::time::timeout(IN_FLIGHT_WAIT, &mut dispatch).await.is_err() {
+                        tracing::warn!("a send was still under way after {IN_FLIGHT_WAIT:?} more: it may be sent again at the next start");
+                    }
                     fetched
                 }
             }
@@ -344,14 +364,42 @@ async fn register_commands(bot: &Bot, engine: &Engine, retry: &Retry) {
     }
 }
 
+/// Hourly: purges old question text and empties the sent journal. Every half minute: checks
+/// that the data directory is still there (removed, everything would be gone at the restart).
 async fn purge_loop(store: Arc<Store>, retention_days: u32) {
-    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    let mut every = tokio::time::interval(Duration::from_secs(30));
+    let mut ticks = 0u64;
+    let mut told_removed = false;
     loop {
         every.tick().await;
+        if !store.still_on_disk() {
+            if !told_removed {
+                tracing::error!(
+                    "データフォルダ {} が消されたか置き換えられました。今の記録は再起動で失われます。フォルダを戻してから再起動してください。 / the data directory was removed or replaced while running: what is recorded now is lost at the next start",
+                    store.dir().display()
+                );
+                told_removed = true;
+            }
+            continue;
+        }
+        told_removed = false;
+        if store.retry_forgets() > 0 {
+            tracing::warn!("some /forget requests are still not done; tried again in 30 s");
+        }
+        ticks += 1;
+        if ticks % 120 != 1 {
+            continue;
+        }
         match store.purge_old_text(retention_days, Utc::now()) {
             Ok(0) => {}
             Ok(n) => tracing::info!("purged the text of {n} question(s) older than {retention_days} days"),
             Err(e) => tracing::error!("purging old records failed: {e}"),
+        }
+        let journal = store.clone();
+        match tokio::task::spawn_blocking(move || journal.apply_sent_journal()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!("cannot empty the sent journal: {e}"),
+            Err(e) => tracing::error!("emptying the sent journal failed: {e}"),
         }
     }
 }
@@ -365,6 +413,9 @@ struct Shared {
     limiter: RateLimiter,
     staff: StaffOptions,
     reloads: reload::Reloads,
+    /// True once the stop's grace period is over: nothing new is decided or sent, what is left
+    /// stays in the inbox and the outbox for the next start.
+    draining: tokio::sync::watch::Receiver<bool>,
 }
 
 type Api = Bot;
@@ -373,11 +424,15 @@ type Api = Bot;
 /// the dispatcher's worker for this chat goes on with the next update.
 async fn on_update(update: Update, bot: Api, shared: Arc<Shared>) -> Result<(), std::convert::Infallible> {
     let id = update.id.0;
+    if *shared.draining.borrow() {
+        // Stopping: it stays in the inbox and is answered first at the next start.
+        return Ok(());
+    }
     let now = Utc::now();
     match shared.store.is_handled(id) {
         Ok(true) => {
             tracing::info!(update = id, "already handled before a restart; skipped");
-            if let Err(e) = shared.store.commit_update(id, &[], now) {
+            if let Err(e) = shared.store.commit_update(id, &[], now).await {
                 tracing::error!(update = id, "cannot take the update out of the inbox: {e}");
             }
             return Ok(());
@@ -396,7 +451,7 @@ async fn on_update(update: Update, bot: Api, shared: Arc<Shared>) -> Result<(), 
             Vec::new()
         }
     };
-    match shared.store.commit_update(id, &messages, now) {
+    match shared.store.commit_update(id, &messages, now).await {
         Ok(Some(keys)) => delivery::deliver(&bot, &shared, &keys).await,
         Ok(None) => tracing::info!(update = id, "answered already by another delivery; skipped"),
         Err(e) => tracing::error!(update = id, "cannot write the answer to disk, so it is not sent: {e}"),
@@ -443,13 +498,22 @@ async fn handle(update: &Update, bot: &Api, shared: &Shared) -> anyhow::Result<V
             tracing::error!(?chat, "the dialog panicked on {:?}", incoming.input);
             (state.clone(), vec![Reply::text(&engine.dialogs().texts.internal_error)], Vec::new())
         });
+    let mut replies = replies;
     if let Err(e) = store.apply(&chat, &events, Utc::now()) {
         tracing::error!(?chat, "cannot store the records: {e}");
+        if events.contains(&Event::Forget) {
+            // Never 「消しました」 for an erasure not made: the store retries it, and says so.
+            replies = vec![Reply::text(&engine.dialogs().texts.forget_failed)];
+        }
     }
     if !events.contains(&Event::Forget) {
         if let Err(e) = store.save_state(&chat, &next) {
             tracing::error!(?chat, "cannot store the chat state: {e}");
         }
+    }
+    if incoming.edited && !replies.is_empty() {
+        // After the answer, never before it: crisis contacts always come first.
+        replies.push(Reply::text(&engine.dialogs().texts.edited_note));
     }
     Ok(outbound(engine, update_id, incoming.chat_id, &replies))
 }

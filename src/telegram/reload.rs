@@ -8,7 +8,8 @@
 //!  /reload from a staff id ────────┘                          queued, runs ONE reload on a
 //!                                                             blocking thread, then reports:
 //!      log: one line, every problem with file:line ◄──────────┤
-//!      each chat that sent /reload, and [telegram] staff_chat ◄┘
+//!      the report task ◄───────────────────────────────────────┘
+//!        └─► each chat that sent /reload, and [telegram] staff_chat
 //! ```
 //!
 //! - Staff are the user ids in `[telegram] staff`. A `/reload` from anyone else never comes
@@ -18,6 +19,10 @@
 //! - The texts are `[reload]` of `dialogs/texts.toml` from the engine serving after the reload:
 //!   the new one when it was swapped in, else the old one (the new texts may be what is broken).
 //! - A reload runs on tokio's blocking pool: the workers keep answering residents meanwhile.
+//! - Reports are sent by a task of their own, so a staff chat Telegram holds back (20 messages
+//!   a minute in a group, a 429 asking to wait) never holds up the next reload. Reports for a
+//!   chat that pile up while one is being sent are folded into the newest: it says how the
+//!   files stand now, and the log has every one.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -136,6 +141,45 @@ fn sighup(_reloads: Reloads) -> Option<tokio::task::JoinHandle<()>> {
     None
 }
 
+/// A report waiting to be sent to a chat, in the words of the engine serving after its reload.
+struct Report {
+    chat: i64,
+    text: String,
+    engine: Arc<Engine>,
+}
+
+/// Puts a report in the queue, replacing one still waiting for the same chat (the newer says
+/// how the files stand now).
+fn fold(waiting: &mut Vec<Report>, report: Report) {
+    match waiting.iter_mut().find(|r| r.chat == report.chat) {
+        Some(older) => {
+            tracing::info!(chat = report.chat, "a reload report not yet sent is replaced by a newer one");
+            *older = report;
+        }
+        None => waiting.push(report),
+    }
+}
+
+/// The report task: sends reports in order, folding those that pile up meanwhile.
+async fn send_reports(mut reports: mpsc::UnboundedReceiver<Report>, shared: Arc<Shared>, bot: Bot) {
+    let mut waiting: Vec<Report> = Vec::new();
+    loop {
+        if waiting.is_empty() {
+            match reports.recv().await {
+                Some(report) => waiting.push(report),
+                None => return,
+            }
+        }
+        while let Ok(more) = reports.try_recv() {
+            fold(&mut waiting, more);
+        }
+        let report = waiting.remove(0);
+        if let Err(e) = send(&bot, &shared, &report.engine, report.chat, &report.text).await {
+            tracing::error!(chat = report.chat, "cannot send the reload report: {e:#}");
+        }
+    }
+}
+
 /// The reload task: runs until the channel closes (or the task is aborted at shutdown).
 pub(super) async fn run(
     mut triggers: mpsc::UnboundedReceiver<Trigger>,
@@ -143,6 +187,16 @@ pub(super) async fn run(
     bot: Bot,
     staff_chat: Option<i64>,
 ) {
+    let (reports, queued) = mpsc::unbounded_channel();
+    let sender = tokio::spawn(send_reports(queued, shared.clone(), bot.clone()));
+    // The report task ends with this one (its channel closes, or both are aborted).
+    struct AbortOnDrop(tokio::task::JoinHandle<()>);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let _sender = AbortOnDrop(sender);
     while let Some(first) = triggers.recv().await {
         let mut batch = vec![first];
         while let Ok(more) = triggers.try_recv() {
@@ -174,9 +228,7 @@ pub(super) async fn run(
             }
         }
         for chat in chats {
-            if let Err(e) = send(&bot, &shared, &after, chat, &text).await {
-                tracing::error!(chat, "cannot send the reload report: {e:#}");
-            }
+            let _ = reports.send(Report { chat, text: text.clone(), engine: after.clone() });
         }
         if report.swapped() && commands_changed(&before, &after) {
             register_commands(&bot, &after, &shared.retry).await;

@@ -41,9 +41,15 @@ impl RunningBot {
     }
 
     pub fn start_with(fake: &FakeBotApi, data_dir: &Path, config: &Path, token: Option<&str>) -> RunningBot {
+        let log_level = std::env::var("BOT_LOG").unwrap_or_else(|_| "info".into());
+        Self::start_logging(fake, data_dir, config, token, &data_dir.join("bot.log"), &log_level)
+    }
+
+    /// Like [`RunningBot::start_with`], with the log written to `log` at `RUST_LOG=level`.
+    pub fn start_logging(fake: &FakeBotApi, data_dir: &Path, config: &Path, token: Option<&str>, log: &Path, level: &str) -> RunningBot {
         dictionary_ready();
         std::fs::create_dir_all(data_dir).unwrap();
-        let log = data_dir.join("bot.log");
+        let log = log.to_path_buf();
         let mut command = Command::new(env!("CARGO_BIN_EXE_madoguchi"));
         command
             .arg("--config")
@@ -54,7 +60,7 @@ impl RunningBot {
             .arg("--data-dir")
             .arg(data_dir)
             .env("TELOXIDE_API_URL", &fake.url)
-            .env("RUST_LOG", std::env::var("BOT_LOG").unwrap_or_else(|_| "info".into()))
+            .env("RUST_LOG", level)
             .env_remove("MADOGUCHI_DATA_DIR")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -40,6 +40,8 @@ pub struct Call {
 
 struct Failure {
     method: String,
+    /// Only calls for this chat fail (any chat when `None`).
+    chat: Option<i64>,
     times: usize,
     status: u16,
     body: String,
@@ -54,6 +56,8 @@ pub struct State {
     next_update_id: u32,
     next_message_id: i64,
     pub calls: Vec<Call>,
+    /// The update kinds the bot asked for (getUpdates' `allowed_updates`), once it has.
+    pub allowed_updates: Option<Vec<String>>,
     /// sendMessage calls answered with success.
     pub sent_count: usize,
     failures: VecDeque<Failure>,
@@ -156,6 +160,18 @@ impl FakeBotApi {
     pub fn fail(&self, method: &str, times: usize, status: u16, body: &str) {
         self.state().failures.push_back(Failure {
             method: method.to_ascii_lowercase(),
+            chat: None,
+            times,
+            status,
+            body: body.to_string(),
+        });
+    }
+
+    /// Like [`FakeBotApi::fail`], for the calls addressed to one chat only.
+    pub fn fail_in_chat(&self, method: &str, chat: i64, times: usize, status: u16, body: &str) {
+        self.state().failures.push_back(Failure {
+            method: method.to_ascii_lowercase(),
+            chat: Some(chat),
             times,
             status,
             body: body.to_string(),
@@ -191,6 +207,28 @@ impl FakeBotApi {
     pub fn group_text(&self, chat_id: i64, user_id: i64, text: &str) -> u32 {
         let chat = json!({"id": chat_id, "type": "group", "title": "町内会"});
         self.push(json!({"message": message(chat, user_id, json!({"text": text}))}))
+    }
+
+    /// The resident edits an earlier message to say `text`.
+    pub fn edited_text(&self, chat_id: i64, text: &str) -> u32 {
+        let mut edited = message(chat_private(chat_id), chat_id, json!({"text": text}));
+        edited["edit_date"] = json!(1_700_000_100);
+        self.push(json!({"edited_message": edited}))
+    }
+
+    /// A photo with a caption, from a private chat.
+    pub fn photo_with_caption(&self, chat_id: i64, caption: &str) -> u32 {
+        let photo = json!({"photo": [{"file_id": "AgAC", "file_unique_id": "AQAD", "width": 800, "height": 600}], "caption": caption});
+        self.push(json!({"message": message(chat_private(chat_id), chat_id, photo)}))
+    }
+
+    /// A message an anonymous admin writes in a group (Telegram: from GroupAnonymousBot, on
+    /// behalf of the group).
+    pub fn anonymous_admin_text(&self, chat_id: i64, text: &str) -> u32 {
+        let chat = json!({"id": chat_id, "type": "supergroup", "title": "町内会"});
+        let mut m = message(chat.clone(), 0, json!({"text": text, "sender_chat": chat}));
+        m["from"] = json!({"id": 1_087_968_824u64, "is_bot": true, "first_name": "Group", "username": "GroupAnonymousBot"});
+        self.push(json!({"message": m}))
     }
 
     pub fn sticker(&self, chat_id: i64) -> u32 {
@@ -401,7 +439,7 @@ async fn handle(shared: &Shared, path: &str, body: &[u8]) -> (u16, String) {
     } else if let Some(reason) = &refusal {
         shared.state.lock().unwrap().refused.push(format!("{reason}: {}", body["text"]));
         (error(400, reason), true)
-    } else if let Some(failure) = take_failure(shared, &method) {
+    } else if let Some(failure) = take_failure(shared, &method, body["chat_id"].as_i64()) {
         (failure, true)
     } else {
         (answer(shared, &method, &body).await, false)
@@ -416,9 +454,12 @@ async fn handle(shared: &Shared, path: &str, body: &[u8]) -> (u16, String) {
     (status, response)
 }
 
-fn take_failure(shared: &Shared, method: &str) -> Option<(u16, String)> {
+fn take_failure(shared: &Shared, method: &str, chat: Option<i64>) -> Option<(u16, String)> {
     let mut state = shared.state.lock().unwrap();
-    let index = state.failures.iter().position(|f| f.method == method && f.times > 0)?;
+    let index = state
+        .failures
+        .iter()
+        .position(|f| f.method == method && f.times > 0 && (f.chat.is_none() || f.chat == chat))?;
     let failure = &mut state.failures[index];
     failure.times -= 1;
     Some((failure.status, failure.body.clone()))
@@ -458,9 +499,16 @@ async fn get_updates(shared: &Shared, body: &Value) -> (u16, String) {
     let deadline = tokio::time::Instant::now() + timeout;
     // The offset confirms when the request arrives, as at Telegram (not when it is answered:
     // a long poll the bot has given up on must not confirm anything later).
-    if offset > 0 {
+    {
         let mut state = shared.state.lock().unwrap();
-        state.confirmed_below = state.confirmed_below.max(offset as u32);
+        if offset > 0 {
+            state.confirmed_below = state.confirmed_below.max(offset as u32);
+        }
+        // As at Telegram: a list given is kept for the next calls; the kinds left out are
+        // never delivered.
+        if let Some(kinds) = body["allowed_updates"].as_array().filter(|k| !k.is_empty()) {
+            state.allowed_updates = Some(kinds.iter().filter_map(|k| k.as_str().map(str::to_string)).collect());
+        }
     }
     loop {
         let notified = shared.new_update.notified();
@@ -469,8 +517,18 @@ async fn get_updates(shared: &Shared, body: &Value) -> (u16, String) {
         {
             let state = shared.state.lock().unwrap();
             let from = state.confirmed_below;
-            let pending: Vec<Value> =
-                state.updates.iter().filter(|(id, _, _)| *id >= from).take(limit).map(|(_, u, _)| u.clone()).collect();
+            let allowed = |update: &Value| {
+                state.allowed_updates.as_ref().is_none_or(|kinds| {
+                    update.as_object().is_some_and(|o| o.keys().any(|k| k != "update_id" && kinds.contains(k)))
+                })
+            };
+            let pending: Vec<Value> = state
+                .updates
+                .iter()
+                .filter(|(id, u, _)| *id >= from && allowed(u))
+                .take(limit)
+                .map(|(_, u, _)| u.clone())
+                .collect();
             if !pending.is_empty() || tokio::time::Instant::now() >= deadline {
                 return ok(Value::Array(pending));
             }
