@@ -36,6 +36,16 @@ pub fn check(config: &Config, today: NaiveDate) -> Checked {
         &LoadOptions { categories: categories.as_deref(), today, max_age_months: config.freshness.max_age_months },
     );
     problems.extend(report.problems);
+    // What the loaders did not read is reported, never silently left out.
+    problems.extend(knowledge::survey::survey(
+        &config.index_dir,
+        &config.dialogs_dir,
+        &knowledge::survey::Known {
+            index_files: &[knowledge::PLACES_FILE, knowledge::WORDING_FILE],
+            municipality_folders: &report.municipality_folders,
+            dialogs_files: &[dialogs::TEXTS_FILE, dialogs::CRISIS_FILE, dialogs::MENU_FILE],
+        },
+    ));
     if let (Some(knowledge), Some(dialogs)) = (&report.knowledge, &dialogs) {
         problems.extend(check_references(knowledge, dialogs, config));
     }

@@ -264,3 +264,33 @@ fn every_entry_written_in_the_canonical_layout_reads_back_equal() {
         assert_eq!(parsed.as_ref(), Some(entry), "help: entry_toml must write what it was given:\n{text}");
     }
 }
+
+#[test]
+fn entries_saved_where_the_loader_does_not_look_are_named_by_index_check() {
+    let ws = Workspace::new();
+    let entry = std::fs::read_to_string(ws.path("index/setagaya/anshin-guidebook.toml")).unwrap();
+    for misplaced in [
+        "index/kosodate-hiroba.toml",
+        "index/setagaya-ku/kosodate-hiroba.toml",
+        "index/setagaya/old/kosodate-hiroba.toml",
+        "index/setagaya/kosodate-hiroba2.toml.txt",
+        "index/setagaya/kosodate-hiroba3.TOML",
+    ] {
+        let path = ws.path(misplaced);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &entry).unwrap();
+    }
+    let out = ws.run(&["index", "check"]);
+    assert!(!out.ok, "help: index check passed with entries it does not read\n{}", out.stdout);
+    for (file, says) in [
+        ("index/kosodate-hiroba.toml", "直接あるファイルは読み込まれません"),
+        ("index/setagaya-ku", "places.toml の自治体のフォルダ"),
+        ("index/setagaya/old", "フォルダの中のフォルダ"),
+        ("index/setagaya/kosodate-hiroba2.toml.txt", "メモ帳"),
+        ("index/setagaya/kosodate-hiroba3.TOML", "「.toml」ではありません"),
+    ] {
+        let line = out.stdout.lines().position(|l| l.contains(file)).unwrap_or_else(|| panic!("{file} not named:\n{}", out.stdout));
+        let said: String = out.stdout.lines().skip(line).take(2).collect::<Vec<_>>().join("\n");
+        assert!(said.contains(says), "{file}: {said}");
+    }
+}

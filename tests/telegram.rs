@@ -276,7 +276,7 @@ fn forget_erases_everything_about_the_chat_and_nothing_else() {
 }
 
 /// Every file under `dir` whose bytes hold `needle` (what `grep -r` finds).
-fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
+fn files_holding(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
     let mut folders = vec![dir.to_path_buf()];
     while let Some(folder) = folders.pop() {
@@ -284,7 +284,7 @@ fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf>
             let path = entry.unwrap().path();
             if path.is_dir() {
                 folders.push(path);
-            } else if std::fs::read(&path).unwrap_or_default().windows(needle.len()).any(|w| w == needle.as_bytes()) {
+            } else if std::fs::read(&path).unwrap_or_default().windows(needle.len()).any(|w| w == needle) {
                 found.push(path);
             }
         }
@@ -303,6 +303,15 @@ fn after_forget_the_question_is_in_no_file_of_the_data_dir_after_a_stop_or_a_kil
         let question = "近所の鈴木さんのことで相談したい。電話は090-7777-1234です。用賀";
         fake.text(chat, question);
         wait_messages(&fake, &bot, chat, 1);
+        // The keys the question was sealed with: 64-byte slots of chat hash ++ key in keys/.
+        let hash = Store::chat_key_in(data.path(), chat);
+        let mut old_keys = Vec::new();
+        for file in files_holding(&data.path().join("keys"), &hash) {
+            for slot in std::fs::read(file).unwrap().chunks_exact(64).filter(|s| s[..32] == hash[..]) {
+                old_keys.push(slot[32..].to_vec());
+            }
+        }
+        assert!(!old_keys.is_empty(), "the question was sealed under a key of the chat's");
         fake.text(chat, "/forget");
         let sent = wait_messages(&fake, &bot, chat, 2);
         assert_eq!(text_of(&sent[1]), escape_html(&dialogs().texts.forgotten));
@@ -314,7 +323,12 @@ fn after_forget_the_question_is_in_no_file_of_the_data_dir_after_a_stop_or_a_kil
             }
         }
         for needle in ["090-7777-1234", "鈴木さんのことで"] {
-            assert_eq!(files_holding(data.path(), needle), Vec::<std::path::PathBuf>::new(), "after SIG{ending}: {needle}");
+            assert_eq!(files_holding(data.path(), needle.as_bytes()), Vec::<std::path::PathBuf>::new(), "after SIG{ending}: {needle}");
+        }
+        // The text was sealed; what erases it is that those keys are gone from every file
+        // (the reply to /forget itself is sealed under a new one).
+        for old in &old_keys {
+            assert_eq!(files_holding(data.path(), old), Vec::<std::path::PathBuf>::new(), "after SIG{ending}: a key of the question is still on disk");
         }
         let store = Store::open(data.path()).unwrap();
         assert!(store.records_of(&store.chat_key(chat)).unwrap().is_empty());

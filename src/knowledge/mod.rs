@@ -15,6 +15,7 @@ pub mod csv;
 pub mod entry;
 pub mod places;
 pub mod problem;
+pub mod survey;
 pub mod wording;
 
 use std::collections::HashMap;
@@ -47,6 +48,9 @@ pub struct LoadReport {
     pub problems: Vec<Problem>,
     /// How many entry files were read.
     pub files: usize,
+    /// The municipality folders `places.toml` names (also when it has errors elsewhere), for
+    /// [`survey::survey`].
+    pub municipality_folders: Vec<String>,
 }
 
 impl LoadReport {
@@ -105,6 +109,7 @@ pub fn load(index_dir: &Path, options: &LoadOptions) -> LoadReport {
     };
 
     let municipality_names = places.names();
+    let municipality_folders: Vec<String> = places.municipalities.iter().map(|m| m.folder.clone()).collect();
     let rules = EntryRules {
         municipalities: &municipality_names,
         categories: options.categories,
@@ -156,7 +161,7 @@ pub fn load(index_dir: &Path, options: &LoadOptions) -> LoadReport {
         wording,
     });
     problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    LoadReport { knowledge, problems, files }
+    LoadReport { knowledge, problems, files, municipality_folders }
 }
 
 fn check_across_entries(entries: &[(PathBuf, Entry)], places: &Places, problems: &mut Vec<Problem>) {

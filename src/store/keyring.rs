@@ -133,10 +133,15 @@ impl KeyRing {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&path).map_err(io(&path))?;
-        let length = file.seek(SeekFrom::End(0)).map_err(io(&path))?;
-        // Realign after a slot cut off by a crash.
-        let offset = length.div_ceil(SLOT as u64) * SLOT as u64;
-        let mut slot = vec![0u8; (offset - length) as usize];
+        let mut length = file.seek(SeekFrom::End(0)).map_err(io(&path))?;
+        if length % SLOT as u64 != 0 {
+            // A slot cut off by a crash or a full disk: cut it away (padding it would make its
+            // remains a key), so the new slot starts on a boundary.
+            length -= length % SLOT as u64;
+            file.set_len(length).and_then(|()| file.sync_data()).map_err(io(&path))?;
+        }
+        let offset = length;
+        let mut slot = Vec::with_capacity(SLOT);
         slot.extend_from_slice(chat.as_bytes());
         slot.extend_from_slice(&key);
         // Synced before anything is sealed with it: a key lost in a crash would make the
@@ -157,7 +162,15 @@ impl KeyRing {
             keys.iter().filter(|((_, c), _)| c == chat.bytes()).map(|((date, _), slot)| (*date, slot.offset)).collect();
         for (date, offset) in mine {
             let path = self.file(date);
-            let mut file = std::fs::OpenOptions::new().write(true).open(&path).map_err(io(&path))?;
+            let mut file = match std::fs::OpenOptions::new().write(true).open(&path) {
+                Ok(file) => file,
+                // The day's file is gone (retention): its keys with it.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    keys.remove(&(date, *chat.bytes()));
+                    continue;
+                }
+                Err(e) => return Err(io(&path)(e)),
+            };
             file.seek(SeekFrom::Start(offset))
                 .and_then(|_| file.write_all(&[0u8; SLOT]))
                 .and_then(|()| file.sync_data())
@@ -174,12 +187,12 @@ impl KeyRing {
         let mut removed = 0;
         for entry in std::fs::read_dir(&self.dir).map_err(io(&self.dir))? {
             let path = entry.map_err(io(&self.dir))?.path();
-            if day_of(&path).is_some_and(|date| date < cutoff) {
+            if let Some(date) = day_of(&path).filter(|date| *date < cutoff) {
                 std::fs::remove_file(&path).map_err(io(&path))?;
+                keys.retain(|(day, _), _| *day != date);
                 removed += 1;
             }
         }
-        keys.retain(|(date, _), _| *date >= cutoff);
         if removed > 0 {
             sync_dir(&self.dir).map_err(io(&self.dir))?;
         }
@@ -246,6 +259,26 @@ mod tests {
         let ring = KeyRing::open(dir.path()).unwrap();
         assert!(ring.open_sealed(&chat(1), day(3), &sealed).is_none());
         assert_eq!(ring.len(), 1, "the other chat's key stays");
+    }
+
+    #[test]
+    fn a_slot_cut_off_by_a_crash_never_becomes_a_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let ring = KeyRing::open(dir.path()).unwrap();
+        ring.seal(&chat(1), day(3), b"a").unwrap();
+        let file = dir.path().join(KEYS_DIR).join("2026-12-03");
+        // The next slot torn after the chat hash and a few key bytes.
+        let mut torn = std::fs::read(&file).unwrap();
+        torn.extend_from_slice(&[2u8; 32]);
+        torn.extend_from_slice(&[9u8; 5]);
+        std::fs::write(&file, &torn).unwrap();
+        let ring = KeyRing::open(dir.path()).unwrap();
+        assert_eq!(ring.len(), 1, "the torn slot is no key");
+        ring.seal(&chat(3), day(3), b"b").unwrap();
+        let ring = KeyRing::open(dir.path()).unwrap();
+        assert_eq!(ring.len(), 2);
+        assert_eq!(std::fs::metadata(&file).unwrap().len(), 128);
+        assert!(ring.key(&chat(2), day(3), false).unwrap().is_none());
     }
 
     #[test]

@@ -72,6 +72,8 @@ const SENT_FILE: &str = "sent";
 const ATTEMPT: u8 = b'A';
 const SENT: u8 = b'S';
 const CHECK_KEY: &[u8] = b"check";
+/// `meta` keys of the chats whose `/forget` failed: this prefix ++ the chat key.
+const FORGET_PREFIX: &[u8] = b"forget:";
 const CHECK_TEXT: &[u8] = b"madoguchi store";
 const SALT_LEN: usize = 32;
 const SUMMARY_KEY: &[u8] = b"summary";
@@ -325,7 +327,24 @@ impl Store {
         store.uncertain_at_open =
             store.apply_sent_journal().map_err(|e| OpenError::Damaged { dir: dir.to_path_buf(), detail: e.to_string() })?;
         store.seal_plain_questions().map_err(|e| OpenError::Damaged { dir: dir.to_path_buf(), detail: e.to_string() })?;
+        // A /forget that failed before the last stop is tried again first.
+        let pending: Vec<ChatKey> = store
+            .meta
+            .scan_prefix(FORGET_PREFIX)
+            .keys()
+            .filter_map(|k| k.ok()?.get(FORGET_PREFIX.len()..)?.try_into().ok().map(ChatKey))
+            .collect();
+        *store.pending_forgets.lock().unwrap_or_else(|e| e.into_inner()) = pending;
+        store.retry_forgets();
         Ok(store)
+    }
+
+    /// The keyed hash a chat is known by in the data dir `dir`, read from its salt without
+    /// opening the database (a running bot holds it): for tests that look into the files.
+    pub fn chat_key_in(dir: &Path, chat_id: i64) -> [u8; 32] {
+        let salt = std::fs::read(dir.join(SALT_FILE)).unwrap_or_default();
+        let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &salt), format!("chat:{chat_id}").as_bytes());
+        tag.as_ref().try_into().unwrap_or([0; 32])
     }
 
     /// Whether a bot has ever kept its database in `dir` (staff reports must not create one
@@ -475,8 +494,18 @@ impl Store {
         let result = self.erase(chat);
         let mut pending = self.pending_forgets.lock().unwrap_or_else(|e| e.into_inner());
         pending.retain(|c| c != chat);
-        if result.is_err() {
-            pending.push(*chat);
+        let marker = [FORGET_PREFIX, chat.as_bytes()].concat();
+        match &result {
+            Ok(()) => {
+                let _ = self.meta.remove(&marker);
+            }
+            Err(_) => {
+                pending.push(*chat);
+                // Kept for a restart too, when the disk takes it (a full one may not).
+                if self.meta.insert(&marker, &[][..]).is_ok() {
+                    let _ = self.db.flush();
+                }
+            }
         }
         result
     }
@@ -583,8 +612,10 @@ impl Store {
                 purged += 1;
             }
         }
-        // The real erasure: the keys of the days before the cutoff's are destroyed.
-        self.keys.drop_before(cutoff.date_naive())?;
+        // The real erasure: the keys of the days before the cutoff's are destroyed (never those
+        // of the last two days: updates waiting in the inbox or outbox are sealed with them).
+        let keep_from = (now - chrono::Duration::days(2)).date_naive();
+        self.keys.drop_before(cutoff.date_naive().min(keep_from))?;
         // A mark made before the cutoff belongs to a question asked before it, whose text is
         // gone now: `/unanswered` could not list it anyway.
         for item in self.reviewed.iter() {
@@ -662,14 +693,23 @@ impl Store {
 
     /// The updates fetched but not answered (a crash, or a stop before their turn), oldest first.
     /// One whose chat was forgotten meanwhile can no longer be read and is `None`.
+    ///
+    /// Its keys can only be gone because `/forget` destroyed them; if that `/forget` was cut off
+    /// by a crash before the chat's records were removed (it may be this very update), the
+    /// erasure is finished here.
     pub fn queued_updates(&self) -> Result<Vec<(u32, Option<Vec<u8>>)>, StoreError> {
-        self.inbox
-            .iter()
-            .map(|item| {
-                let (key, value) = item?;
-                Ok((u32::from_be_bytes(key.as_ref().try_into().unwrap_or([0; 4])), self.open_value(&value)))
-            })
-            .collect()
+        let mut out = Vec::new();
+        for item in self.inbox.iter() {
+            let (key, value) = item?;
+            let opened = self.open_value(&value);
+            if opened.is_none() {
+                if let Some(chat) = value.get(4..36).and_then(|b| b.try_into().ok()).map(ChatKey) {
+                    self.forget(&chat)?;
+                }
+            }
+            out.push((u32::from_be_bytes(key.as_ref().try_into().unwrap_or([0; 4])), opened));
+        }
+        Ok(out)
     }
 
     /// A value of the inbox or the outbox as stored: the day (days since 1970, 4 bytes), the
@@ -685,6 +725,10 @@ impl Store {
     }
 
     fn open_value(&self, value: &[u8]) -> Option<Vec<u8>> {
+        if value.first() == Some(&b'{') {
+            // Written in the clear by the version before the key ring.
+            return Some(value.to_vec());
+        }
         let day = i32::from_be_bytes(value.get(..4)?.try_into().ok()?);
         let chat = ChatKey(value.get(4..36)?.try_into().ok()?);
         let date = NaiveDate::default().checked_add_signed(chrono::Duration::days(i64::from(day)))?;
@@ -785,10 +829,13 @@ impl Store {
                 ATTEMPT => {
                     in_flight.insert(key.to_vec());
                 }
-                _ => {
+                SENT => {
                     in_flight.remove(key);
                     self.outbox.remove(key)?;
                 }
+                // Not a line this journal writes (a write cut short): nothing is removed on
+                // its word, at worst a message is sent once more.
+                _ => {}
             }
         }
         in_flight.retain(|key| self.outbox.contains_key(key).unwrap_or(true));

@@ -204,9 +204,10 @@ fn stop_token_of(state: &mut ListenerState) -> StopToken {
 
 /// Sends outbox messages in order, each taken out of the outbox once Telegram has it. A message
 /// Telegram refuses for good (the resident blocked the bot, say) is dropped with an error in
-/// the log; one that still fails after the retries stays, with the rest of `keys`, for the
-/// next start.
+/// the log; one that still fails after the retries stays, with the rest of its chat's (kept in
+/// order), for the next start; other chats' messages go on.
 pub async fn deliver(bot: &Bot, shared: &Shared, keys: &[u64]) {
+    let mut failed_chats: Vec<i64> = Vec::new();
     for &key in keys {
         let message = match shared.store.outbound(key) {
             Ok(Some(message)) => message,
@@ -216,6 +217,9 @@ pub async fn deliver(bot: &Bot, shared: &Shared, keys: &[u64]) {
                 return;
             }
         };
+        if failed_chats.contains(&message.chat) {
+            continue;
+        }
         let mut draining = shared.draining.clone();
         tokio::select! {
             _ = shared.limiter.acquire(message.chat) => {}
@@ -235,7 +239,8 @@ pub async fn deliver(bot: &Bot, shared: &Shared, keys: &[u64]) {
             }
             Err(e) => {
                 tracing::error!(update = message.update, "sendMessage failed; the answer waits in the outbox for the next start: {e}");
-                return;
+                failed_chats.push(message.chat);
+                continue;
             }
         }
         if let Err(e) = shared.store.sent(key) {

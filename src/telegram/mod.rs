@@ -64,7 +64,7 @@ use teloxide::types::{BotCommand, LinkPreviewOptions, Update};
 use teloxide::{ApiError, Bot, RequestError};
 
 use crate::config::Config;
-use crate::dialog::{respond, Event};
+use crate::dialog::{respond, Event, Input};
 use crate::engine::Engine;
 use crate::live::LiveEngine;
 use crate::reply::Reply;
@@ -495,7 +495,14 @@ async fn handle(update: &Update, bot: &Api, shared: &Shared) -> anyhow::Result<V
     let input = incoming.input.clone();
     let (next, replies, events) = std::panic::catch_unwind(AssertUnwindSafe(|| respond(&state, input, engine)))
         .unwrap_or_else(|_| {
-            tracing::error!(?chat, "the dialog panicked on {:?}", incoming.input);
+            // Not the input itself: a resident's words never go to the log.
+            let what = match &incoming.input {
+                Input::Text(text) => format!("a text of {} characters", text.chars().count()),
+                Input::Command { name, .. } => format!("the command /{name}"),
+                Input::Button(_) => "a button".to_string(),
+                Input::NotText => "a message without text".to_string(),
+            };
+            tracing::error!(?chat, "the dialog panicked on {what}");
             (state.clone(), vec![Reply::text(&engine.dialogs().texts.internal_error)], Vec::new())
         });
     let mut replies = replies;
