@@ -72,7 +72,16 @@ struct EntryFile {
     address: Option<String>,
     url: Option<String>,
     source: String,
-    verified: toml::value::Datetime,
+    verified: RawDate,
+}
+
+/// `verified` as staff write it: a TOML date (`2026-11-30`), or text in a form people use for
+/// dates (`"2026/11/30"`, `"2026年11月30日"`, `"令和8年11月30日"`); see [`staff_date`].
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawDate {
+    Date(toml::value::Datetime),
+    Text(String),
 }
 
 /// What an entry is checked against: the names the rest of the staff files define.
@@ -93,9 +102,12 @@ impl Entry {
         text: &str,
         rules: &EntryRules,
     ) -> (Option<Entry>, Vec<Problem>) {
-        let raw: EntryFile = match toml::from_str(text) {
+        // A date written without quotes in a form TOML has no syntax for (2026/11/30) is read
+        // as the text it is, so it gets a message about dates, not about quotes.
+        let quoted = quote_bare_date(text);
+        let raw: EntryFile = match toml::from_str(&quoted) {
             Ok(raw) => raw,
-            Err(e) => return (None, vec![from_toml_error(path, text, &e)]),
+            Err(e) => return (None, vec![from_toml_error(path, &quoted, &e)]),
         };
         let mut problems = Vec::new();
         let at = |key: &str| line_of_key(text, key);
@@ -136,7 +148,9 @@ impl Entry {
                 error(key, format!("{key} が空です"), "書くことがなければ、その行ごと削除してください");
             }
         }
-        for (key, value) in [("phone", &raw.phone), ("fax", &raw.fax)] {
+        // Full-width digits and dashes (０３－１２３４) can only mean the number: normalised.
+        let (phone, fax) = (raw.phone.as_deref().map(half_width_number), raw.fax.as_deref().map(half_width_number));
+        for (key, value) in [("phone", &phone), ("fax", &fax)] {
             if let Some(number) = value.as_deref().filter(|v| !v.trim().is_empty()) {
                 if !looks_like_phone(number) {
                     error(key, format!("{key}「{number}」は電話番号の形ではありません"),
@@ -154,10 +168,14 @@ impl Entry {
                 error("email", format!("email「{email}」に @ がありません"), "メールアドレスをそのまま書いてください");
             }
         }
-        let verified = match date_of(&raw.verified) {
+        let (verified_date, verified_text) = match &raw.verified {
+            RawDate::Date(date) => (date_of(date), date.to_string()),
+            RawDate::Text(text) => (staff_date(text), text.clone()),
+        };
+        let verified = match verified_date {
             Some(date) => date,
             None => {
-                error("verified", format!("verified「{}」は日付ではありません", raw.verified),
+                error("verified", format!("verified「{verified_text}」は日付として読めません。日付は 2026-11-30 の形で書いてください"),
                       "2026-01-31 のように 年-月-日 で書いてください(引用符なし)");
                 rules.today
             }
@@ -190,8 +208,8 @@ impl Entry {
             questions: raw.questions,
             contact: Contact {
                 hours: clean(raw.hours),
-                phone: clean(raw.phone),
-                fax: clean(raw.fax),
+                phone: clean(phone),
+                fax: clean(fax),
                 email: clean(raw.email),
                 address: clean(raw.address),
                 url: clean(raw.url),
@@ -217,6 +235,58 @@ fn date_of(value: &toml::value::Datetime) -> Option<NaiveDate> {
         (Some(d), None) => NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into()),
         _ => None,
     }
+}
+
+/// A date as people write it: `2026-11-30`, `2026/11/30`, `2026/1/5`, `2026年11月30日`,
+/// `令和8年11月30日` (令和元年 is 2019), with full-width digits too. Each can mean one day only;
+/// anything else (`2026-13-30`, `11/30`) is `None`.
+pub fn staff_date(text: &str) -> Option<NaiveDate> {
+    let text: String = half_width_number(text).chars().filter(|c| !c.is_whitespace()).collect();
+    let (year_offset, rest) = match text.strip_prefix("令和") {
+        Some(rest) => (2018, rest.replacen("元年", "1年", 1)),
+        None => (0, text.clone()),
+    };
+    let numbers: Vec<&str> = rest
+        .trim_end_matches('日')
+        .split(|c| matches!(c, '-' | '/' | '年' | '月'))
+        .collect();
+    let [year, month, day] = numbers.as_slice() else { return None };
+    let year: i32 = year.parse().ok()?;
+    if year_offset > 0 && !(1..=99).contains(&year) || year_offset == 0 && year < 1900 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year + year_offset, month.parse().ok()?, day.parse().ok()?)
+}
+
+/// Full-width digits, dashes and brackets as their ASCII (ー and － in a number are dashes).
+fn half_width_number(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '－' | 'ー' | '‐' | '−' | '―' | '—' | '–' => '-',
+            '（' => '(',
+            '）' => ')',
+            '／' => '/',
+            '　' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// `verified = 2026/11/30` (no quotes, not a TOML date) → `verified = "2026/11/30"`.
+fn quote_bare_date(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some(line) = line_of_key(text, "verified") else { return text.into() };
+    let lines: Vec<&str> = text.split('\n').collect();
+    let Some(original) = lines.get(line - 1) else { return text.into() };
+    let Some((key, value)) = original.split_once('=') else { return text.into() };
+    let value = value.split('#').next().unwrap_or_default().trim();
+    let is_toml_date = value.len() == 10 && NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok();
+    if value.is_empty() || value.starts_with(['"', '\'']) || is_toml_date || value.contains('"') {
+        return text.into();
+    }
+    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    out[line - 1] = format!("{key}= \"{value}\"");
+    out.join("\n").into()
 }
 
 /// Whole months from `from` to `to` (0 when `to` is earlier).
@@ -273,6 +343,30 @@ keywords = ["預け先"]
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].line, Some(6));
         assert!(problems[0].message.contains("for_who"), "{}", problems[0]);
+    }
+
+    #[test]
+    fn dates_in_the_forms_people_write_are_read_and_others_say_how_to_write_them() {
+        let day = NaiveDate::from_ymd_opt(2026, 1, 10).unwrap();
+        for written in ["2026/01/10", "\"2026/1/10\"", "\"2026年1月10日\"", "令和8年1月10日", "\"２０２６/１/１０\""] {
+            let (entry, problems) = parse(&GOOD.replace("verified = 2026-01-10", &format!("verified = {written}")));
+            assert!(problems.is_empty(), "{written}: {problems:?}");
+            assert_eq!(entry.unwrap().verified, day, "{written}");
+        }
+        for wrong in ["2026-13-30", "\"11/30\"", "令和8年13月1日"] {
+            let (_, problems) = parse(&GOOD.replace("verified = 2026-01-10", &format!("verified = {wrong}")));
+            assert_eq!(problems.len(), 1, "{wrong}: {problems:?}");
+            assert!(problems[0].message.contains("日付は 2026-11-30 の形で書いてください"), "{wrong}: {}", problems[0].message);
+            assert!(!problems[0].message.contains("quoted") && !problems[0].message.contains("expected"), "{}", problems[0].message);
+            assert_eq!(problems[0].line, Some(8));
+        }
+    }
+
+    #[test]
+    fn full_width_phone_numbers_are_read_as_the_number() {
+        let (entry, problems) = parse(&GOOD.replace("keywords", "phone = \"０３－１２３４－５６７８\"\nkeywords"));
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(entry.unwrap().contact.phone.as_deref(), Some("03-1234-5678"));
     }
 
     #[test]

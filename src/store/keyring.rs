@@ -6,8 +6,12 @@
 //!
 //! ```text
 //! <data dir>/keys/2026-12-03   64-byte slots: HMAC chat key (32) ++ data key (32)
+//! <data dir>/keys/chats        the same, one key per chat for as long as the chat is kept
 //! ```
 //!
+//! - Texts (questions, updates, replies) are sealed under the day's key, so retention can
+//!   destroy them by day; what is kept about a chat beyond the retention (its area, its
+//!   records' outcomes) under its [`LIFETIME`] key, which only `/forget` destroys.
 //! - A key is made the first time a chat writes on a day: one slot appended and synced.
 //! - `/forget` overwrites the chat's slots with zeros in place and syncs ([`KeyRing::erase`]):
 //!   no new file, so it works on a full disk too, and the bytes are gone from the file.
@@ -28,6 +32,9 @@ use super::ChatKey;
 
 const SLOT: usize = 64;
 pub(super) const KEYS_DIR: &str = "keys";
+/// The "day" of a chat's lifetime key (kept in the file `chats`, never dropped by retention).
+pub const LIFETIME: NaiveDate = NaiveDate::MIN;
+const LIFETIME_FILE: &str = "chats";
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -83,6 +90,9 @@ impl KeyRing {
     }
 
     fn file(&self, date: NaiveDate) -> PathBuf {
+        if date == LIFETIME {
+            return self.dir.join(LIFETIME_FILE);
+        }
         self.dir.join(date.format("%Y-%m-%d").to_string())
     }
 
@@ -187,7 +197,7 @@ impl KeyRing {
         let mut removed = 0;
         for entry in std::fs::read_dir(&self.dir).map_err(io(&self.dir))? {
             let path = entry.map_err(io(&self.dir))?.path();
-            if let Some(date) = day_of(&path).filter(|date| *date < cutoff) {
+            if let Some(date) = day_of(&path).filter(|date| *date < cutoff && *date != LIFETIME) {
                 std::fs::remove_file(&path).map_err(io(&path))?;
                 keys.retain(|(day, _), _| *day != date);
                 removed += 1;
@@ -206,9 +216,13 @@ impl KeyRing {
     }
 }
 
-/// The date a day file is named by.
+/// The date a day file is named by ([`LIFETIME`] for the file of lifetime keys).
 fn day_of(path: &Path) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(path.file_name()?.to_str()?, "%Y-%m-%d").ok()
+    let name = path.file_name()?.to_str()?;
+    if name == LIFETIME_FILE {
+        return Some(LIFETIME);
+    }
+    NaiveDate::parse_from_str(name, "%Y-%m-%d").ok()
 }
 
 /// Makes a new or removed name in `dir` survive a power loss.
@@ -287,7 +301,9 @@ mod tests {
         let ring = KeyRing::open(dir.path()).unwrap();
         let old = ring.seal(&chat(1), day(1), b"old").unwrap();
         let new = ring.seal(&chat(1), day(3), b"new").unwrap();
+        let kept = ring.seal(&chat(1), LIFETIME, b"area").unwrap();
         assert_eq!(ring.drop_before(day(2)).unwrap(), 1);
+        assert!(ring.open_sealed(&chat(1), LIFETIME, &kept).is_some(), "a lifetime key outlives the retention");
         assert!(ring.open_sealed(&chat(1), day(1), &old).is_none());
         assert!(ring.open_sealed(&chat(1), day(3), &new).is_some());
         assert!(!dir.path().join(KEYS_DIR).join("2026-12-01").exists());

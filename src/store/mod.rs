@@ -282,6 +282,10 @@ impl Store {
             if !reset {
                 return Err(OpenError::SaltMissing(dir.to_path_buf()));
             }
+            // Never set aside the database of a bot that is running.
+            if matches!(sled::Config::new().path(&db_dir).open(), Err(e) if is_lock_held(&e)) {
+                return Err(OpenError::Busy(dir.to_path_buf()));
+            }
             set_aside(&db_dir).map_err(io)?;
         }
         let salt = read_or_make_salt(&salt_path).map_err(io)?;
@@ -373,17 +377,32 @@ impl Store {
     }
 
     pub fn state(&self, chat: &ChatKey) -> Result<ChatState, StoreError> {
-        match self.chats.get(chat.as_bytes())? {
-            Some(bytes) => Ok(serde_json::from_slice(&bytes)?),
+        match self.chats.get(chat.as_bytes())?.and_then(|bytes| self.open_for_life(chat, &bytes)) {
+            Some(json) => Ok(serde_json::from_slice(&json)?),
             None => Ok(ChatState::default()),
         }
+    }
+
+    /// Seals what is kept about a chat beyond the retention (its state, its records' outcomes)
+    /// under the chat's lifetime key, which only `/forget` destroys.
+    fn seal_for_life(&self, chat: &ChatKey, json: &[u8]) -> Result<Vec<u8>, StoreError> {
+        Ok(self.keys.seal(chat, keyring::LIFETIME, json)?)
+    }
+
+    /// Opens what [`Store::seal_for_life`] sealed; a value from before the key ring (JSON in
+    /// the clear) as it is; `None` when the chat's lifetime key is gone.
+    fn open_for_life(&self, chat: &ChatKey, value: &[u8]) -> Option<Vec<u8>> {
+        if value.first() == Some(&b'{') {
+            return Some(value.to_vec());
+        }
+        self.keys.open_sealed(chat, keyring::LIFETIME, value)
     }
 
     pub fn save_state(&self, chat: &ChatKey, state: &ChatState) -> Result<(), StoreError> {
         if *state == ChatState::default() {
             self.chats.remove(chat.as_bytes())?;
         } else {
-            self.chats.insert(chat.as_bytes(), serde_json::to_vec(state)?)?;
+            self.chats.insert(chat.as_bytes(), self.seal_for_life(chat, &serde_json::to_vec(state)?)?)?;
         }
         Ok(())
     }
@@ -420,44 +439,67 @@ impl Store {
         Ok(())
     }
 
-    /// A record as stored: the question sealed under the chat's key for the record's day.
+    /// A record as stored: the question sealed under the chat's key for the record's day, and
+    /// the whole sealed again under the chat's lifetime key.
     fn encode_record(&self, chat: &ChatKey, record: &Record) -> Result<Vec<u8>, StoreError> {
         let mut stored = StoredRecord { record: record.clone(), sealed_question: None };
         if let Some(question) = stored.record.question.take() {
             stored.sealed_question = Some(hex(&self.keys.seal(chat, record.time.date_naive(), question.as_bytes())?));
         }
-        Ok(serde_json::to_vec(&stored)?)
+        self.seal_stored(chat, &stored)
     }
 
-    /// A stored record, its question opened (`None` once its key is destroyed).
-    fn decode_record(&self, key: &[u8], value: &[u8]) -> Result<Record, StoreError> {
-        let stored: StoredRecord = serde_json::from_slice(value)?;
+    fn seal_stored(&self, chat: &ChatKey, stored: &StoredRecord) -> Result<Vec<u8>, StoreError> {
+        self.seal_for_life(chat, &serde_json::to_vec(stored)?)
+    }
+
+    /// The stored form of a record (`None` when its chat's lifetime key is gone: forgotten).
+    fn open_stored(&self, key: &[u8], value: &[u8]) -> Result<Option<(ChatKey, StoredRecord)>, StoreError> {
+        let Some(chat) = ChatKey::of_record_key(key) else { return Ok(None) };
+        match self.open_for_life(&chat, value) {
+            Some(json) => Ok(Some((chat, serde_json::from_slice(&json)?))),
+            None => Ok(None),
+        }
+    }
+
+    /// A stored record, its question opened (`None` once the day's key is destroyed).
+    fn decode_record(&self, key: &[u8], value: &[u8]) -> Result<Option<Record>, StoreError> {
+        let Some((chat, stored)) = self.open_stored(key, value)? else { return Ok(None) };
         let mut record = stored.record;
-        if let (Some(sealed), Some(chat)) = (stored.sealed_question, ChatKey::of_record_key(key)) {
+        if let Some(sealed) = stored.sealed_question {
             record.question = unhex(&sealed)
                 .and_then(|bytes| self.keys.open_sealed(&chat, record.time.date_naive(), &bytes))
                 .and_then(|plain| String::from_utf8(plain).ok());
         }
-        Ok(record)
+        Ok(Some(record))
     }
 
-    /// Seals the questions a database from before the key ring holds in the clear (once, at
-    /// open). Their old clear copies stay in sled's log until sled reuses that space.
+    /// Seals the records and chat states a database from before the key ring holds in the
+    /// clear (once, at open). Their old clear copies stay in sled's log until sled reuses that
+    /// space.
     fn seal_plain_questions(&self) -> Result<(), StoreError> {
         let mut sealed = 0;
         for item in self.records.iter() {
             let (key, value) = item?;
-            let stored: StoredRecord = serde_json::from_slice(&value)?;
-            if stored.record.question.is_some() {
-                if let Some(chat) = ChatKey::of_record_key(&key) {
-                    self.records.insert(&key, self.encode_record(&chat, &stored.record)?)?;
-                    sealed += 1;
+            if value.first() != Some(&b'{') {
+                continue; // sealed already
+            }
+            if let Some((chat, stored)) = self.open_stored(&key, &value)? {
+                self.records.insert(&key, self.encode_record(&chat, &stored.record)?)?;
+                sealed += 1;
+            }
+        }
+        for item in self.chats.iter() {
+            let (key, value) = item?;
+            if value.first() == Some(&b'{') {
+                if let Ok(chat) = key.as_ref().try_into().map(ChatKey) {
+                    self.chats.insert(&key, self.seal_for_life(&chat, &value)?)?;
                 }
             }
         }
         if sealed > 0 {
             self.db.flush()?;
-            tracing::info!("sealed {sealed} question(s) stored in the clear by an earlier version");
+            tracing::info!("sealed {sealed} record(s) stored in the clear by an earlier version");
         }
         Ok(())
     }
@@ -467,7 +509,7 @@ impl Store {
     fn feedback(&self, chat: &ChatKey, entry: &str, helpful: bool, now: DateTime<Utc>) -> Result<(), StoreError> {
         for item in self.records.scan_prefix(chat.as_bytes()).rev() {
             let (key, value) = item?;
-            let mut record = self.decode_record(&key, &value)?;
+            let Some(mut record) = self.decode_record(&key, &value)? else { continue };
             if record.kind != "feedback" && record.entry.as_deref() == Some(entry) {
                 record.helpful = Some(helpful);
                 self.records.insert(&key, self.encode_record(chat, &record)?)?;
@@ -545,6 +587,7 @@ impl Store {
                 let (key, value) = item?;
                 self.decode_record(&key, &value)
             })
+            .filter_map(Result::transpose)
             .collect()
     }
 
@@ -556,6 +599,7 @@ impl Store {
                 let (key, value) = item?;
                 self.decode_record(&key, &value)
             })
+            .filter_map(Result::transpose)
             .collect()
     }
 
@@ -565,7 +609,7 @@ impl Store {
         let mut out = Vec::new();
         for item in self.records.iter() {
             let (key, value) = item?;
-            let record = self.decode_record(&key, &value)?;
+            let Some(record) = self.decode_record(&key, &value)? else { continue };
             if record.time >= since {
                 if let Some(reference) = RecordRef::of_key(&key) {
                     out.push((reference, record));
@@ -604,11 +648,11 @@ impl Store {
         let mut purged = 0;
         for item in self.records.iter() {
             let (key, value) = item?;
-            let mut stored: StoredRecord = serde_json::from_slice(&value)?;
+            let Some((chat, mut stored)) = self.open_stored(&key, &value)? else { continue };
             if (stored.sealed_question.is_some() || stored.record.question.is_some()) && stored.record.time < cutoff {
                 stored.sealed_question = None;
                 stored.record.question = None;
-                self.records.insert(key, serde_json::to_vec(&stored)?)?;
+                self.records.insert(&key, self.seal_stored(&chat, &stored)?)?;
                 purged += 1;
             }
         }
@@ -1364,11 +1408,13 @@ mod tests {
         let (gone, kept) = (store.chat_key(1), store.chat_key(2));
         store.apply(&gone, &[asked("母が090-4444-5555で", "kaigo")], Utc::now()).unwrap();
         store.apply(&kept, &[asked("父の見守り", "mimamori")], Utc::now()).unwrap();
+        store.save_state(&gone, &ChatState { area: Some("西東京市".into()), ..Default::default() }).unwrap();
         block_on(store.queue_updates(&[(9, 1, "{\"text\":\"受診の付き添い\"}".as_bytes().to_vec())])).unwrap();
         let outbound = Outbound { update: 9, chat: 1, html: "付き添いのご案内".into(), keyboard: None };
         block_on(store.commit_update(10, &[outbound], Utc::now())).unwrap();
         store.flush().unwrap();
-        for text in ["090-4444-5555", "受診の付き添い", "付き添いのご案内", "父の見守り"] {
+        // Neither the words nor what is kept beside them (the area chosen, the entry answered).
+        for text in ["090-4444-5555", "受診の付き添い", "付き添いのご案内", "父の見守り", "西東京市", "mimamori"] {
             assert_eq!(files_holding(dir.path(), text), Vec::<PathBuf>::new(), "{text}");
         }
         assert_eq!(store.records_of(&gone).unwrap()[0].question.as_deref(), Some("母が090-4444-5555で"));
@@ -1384,6 +1430,36 @@ mod tests {
     }
 
     #[test]
+    fn a_database_from_before_the_keys_is_sealed_at_its_first_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let (record_key, chat_key) = {
+            let store = Store::open(dir.path()).unwrap();
+            let chat = store.chat_key(1);
+            // As the previous version wrote them: JSON in the clear.
+            let record = Record {
+                time: Utc::now(),
+                kind: "answer".into(),
+                entry: Some("kaigo".into()),
+                score: Some(0.5),
+                area: None,
+                question: Some("母の介護".into()),
+                helpful: None,
+            };
+            let mut key = chat.as_bytes().to_vec();
+            key.extend_from_slice(&[0; 16]);
+            store.records.insert(&key, serde_json::to_vec(&record).unwrap()).unwrap();
+            store.chats.insert(chat.as_bytes(), r#"{"area":"大垣市","alternatives":[]}"#.as_bytes()).unwrap();
+            store.flush().unwrap();
+            (key, chat)
+        };
+        let store = Store::open(dir.path()).unwrap();
+        assert_ne!(store.records.get(&record_key).unwrap().unwrap().first(), Some(&b'{'));
+        assert_ne!(store.chats.get(chat_key.as_bytes()).unwrap().unwrap().first(), Some(&b'{'));
+        assert_eq!(store.records_of(&chat_key).unwrap()[0].question.as_deref(), Some("母の介護"));
+        assert_eq!(store.state(&chat_key).unwrap().area.as_deref(), Some("大垣市"));
+    }
+
+    #[test]
     fn retention_destroys_the_keys_of_the_days_before_it() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
@@ -1392,7 +1468,7 @@ mod tests {
         store.apply(&chat, &[asked("昔の質問", "kaigo")], then).unwrap();
         store.apply(&chat, &[asked("今の質問", "kaigo")], Utc::now()).unwrap();
         assert_eq!(store.purge_old_text(90, Utc::now()).unwrap(), 1);
-        assert_eq!(store.keys.len(), 1, "the old day's key is gone");
+        assert_eq!(store.keys.len(), 2, "the old day's key is gone (today's and the chat's lifetime key stay)");
         let questions: Vec<Option<String>> = store.records_of(&chat).unwrap().into_iter().map(|r| r.question).collect();
         assert_eq!(questions, [None, Some("今の質問".to_string())]);
     }

@@ -300,9 +300,18 @@ pub async fn serve_live(
     // The fetcher ends on a stop (then the dispatcher finishes what it was handed, within the
     // grace period) or on a refused token (then the bot stops with that error).
     let fetched = tokio::select! {
+        // The dispatcher ends when its stream does, that is when the fetcher has ended: its
+        // result (a refused token) is the bot's. Both may be ready at once, and select! picks
+        // either: without this, a 401 could end the bot with success.
         result = &mut dispatch => {
-            fetcher.abort();
-            result.context("the Bot API refused to start polling")
+            let fetched = match tokio::time::timeout(Duration::from_secs(2), &mut fetcher).await {
+                Ok(fetched) => fetched.context("the update fetcher panicked").and_then(|r| r),
+                Err(_) => {
+                    fetcher.abort();
+                    Ok(())
+                }
+            };
+            result.context("the Bot API refused to start polling").and(fetched)
         }
         fetched = &mut fetcher => {
             let fetched = fetched.context("the update fetcher panicked").and_then(|r| r);
