@@ -347,8 +347,7 @@ impl Store {
     /// opening the database (a running bot holds it): for tests that look into the files.
     pub fn chat_key_in(dir: &Path, chat_id: i64) -> [u8; 32] {
         let salt = std::fs::read(dir.join(SALT_FILE)).unwrap_or_default();
-        let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &salt), format!("chat:{chat_id}").as_bytes());
-        tag.as_ref().try_into().unwrap_or([0; 32])
+        chat_tag(&hmac::Key::new(hmac::HMAC_SHA256, &salt), chat_id).0
     }
 
     /// Whether a bot has ever kept its database in `dir` (staff reports must not create one
@@ -370,10 +369,7 @@ impl Store {
 
     /// The keyed hash of a chat id.
     pub fn chat_key(&self, chat_id: i64) -> ChatKey {
-        let tag = hmac::sign(&self.key, format!("chat:{chat_id}").as_bytes());
-        let mut out = [0u8; 32];
-        out.copy_from_slice(tag.as_ref());
-        ChatKey(out)
+        chat_tag(&self.key, chat_id)
     }
 
     pub fn state(&self, chat: &ChatKey) -> Result<ChatState, StoreError> {
@@ -1006,6 +1002,14 @@ fn open_db(dir: &Path, check: &hmac::Tag) -> Result<sled::Db, OpenError> {
             Ok(db)
         }
     }
+}
+
+/// HMAC-SHA256(salt, "chat:<id>"): what the database knows a chat by.
+fn chat_tag(key: &hmac::Key, chat_id: i64) -> ChatKey {
+    let tag = hmac::sign(key, format!("chat:{chat_id}").as_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(tag.as_ref());
+    ChatKey(out)
 }
 
 /// A folder's device and inode (`None` where the platform has none, or it is gone).
