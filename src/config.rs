@@ -123,8 +123,18 @@ impl Config {
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut config = match std::fs::read_to_string(path) {
             Ok(text) => Self::parse(&text).with_context(|| format!("{}", path.display()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => Config::default(),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
+                // Run from another folder: say so once, instead of one error per missing file.
+                if !Config::default().index_dir.is_dir() {
+                    anyhow::bail!(
+                        "このフォルダには config.toml も index/ もありません。madoguchi のフォルダ(config.toml のあるところ)で実行するか、--config で config.toml を指定してください / no config.toml and no index/ in the current folder"
+                    );
+                }
+                Config::default()
+            }
+            Err(e) => {
+                return Err(e).with_context(|| format!("設定ファイル {} を読めません。名前と場所を確かめてください / cannot read {}", path.display(), path.display()))
+            }
         };
         config.resolve_relative_to(&base);
         Ok(config)

@@ -181,6 +181,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Index { command: IndexCommand::Check } => Ok(index_check(&config, today)),
         Command::Ask { area, json, batch, question } => {
             let engine = app::open(&config, today)?;
+            let area = known_area(&engine, area)?;
             if let Some(file) = batch {
                 ask_batch(&engine, &file, area.as_deref())?;
             } else {
@@ -197,6 +198,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Explain { area, question } => {
             let engine = app::open(&config, today)?;
+            let area = known_area(&engine, area)?;
             let decision = engine.decide(&question.join(" "), area.as_deref());
             println!("{}", explain::render(&decision, &engine));
             Ok(ExitCode::SUCCESS)
@@ -340,6 +342,22 @@ fn index_check(config: &Config, today: chrono::NaiveDate) -> ExitCode {
 }
 
 /// One JSON line per input line, flushed at once, so another program can drive it.
+/// `--area` as the engine knows it (a municipality, or a district it places in one); one it
+/// does not know is an error, never silently dropped.
+fn known_area(engine: &madoguchi::engine::Engine, area: Option<String>) -> anyhow::Result<Option<String>> {
+    let Some(area) = area.filter(|a| !a.trim().is_empty()) else { return Ok(None) };
+    match engine.resolve_area(&area) {
+        Some(_) => Ok(Some(area)),
+        None => {
+            let names: Vec<&str> = engine.knowledge().places.municipalities.iter().map(|m| m.name.as_str()).collect();
+            anyhow::bail!(
+                "--area「{area}」はわかりません。次のどれか(またはその中の地名)にしてください: {} / unknown --area",
+                names.join(" / ")
+            )
+        }
+    }
+}
+
 fn ask_batch(engine: &Engine, file: &Path, default_area: Option<&str>) -> anyhow::Result<()> {
     let reader: Box<dyn BufRead> = if file == Path::new("-") {
         Box::new(std::io::stdin().lock())

@@ -137,7 +137,27 @@ fn eval_reports_the_figures() {
 fn a_missing_config_given_explicitly_is_an_error() {
     let (ok, _, stderr) = run(&["--config", "no-such.toml", "index", "check"]);
     assert!(!ok);
-    assert!(stderr.contains("no-such.toml"), "{stderr}");
+    assert!(stderr.starts_with("madoguchi: 設定ファイル no-such.toml を読めません"), "Japanese first: {stderr}");
+}
+
+#[test]
+fn run_from_the_wrong_folder_says_so_once() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = madoguchi().current_dir(elsewhere.path()).args(["index", "check"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("このフォルダには config.toml も index/ もありません"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line, not one per missing file: {stderr}");
+}
+
+#[test]
+fn an_area_the_engine_does_not_know_is_an_error() {
+    let (ok, stdout, stderr) = run(&["ask", "--area", "東京都", "配食サービスを使いたい"]);
+    assert!(!ok, "{stdout}");
+    assert!(stderr.contains("--area「東京都」はわかりません") && stderr.contains("世田谷区"), "{stderr}");
+    // A district the places know is an area.
+    let (ok, _, stderr) = run(&["ask", "--area", "用賀", "配食サービスを使いたい"]);
+    assert!(ok, "{stderr}");
 }
 
 #[test]

@@ -193,7 +193,7 @@ fn rules_across_entries_apply_to_rows() {
     let out = import(&ws, &sheet, &[]);
     assert!(!out.ok);
     let (copy_row, bad_row) = (sheet.rows.len() - 1, sheet.rows.len());
-    assert!(out.stdout.contains(&format!("{copy_row} 行目: エラー: 「地域子育て支援コーディネーター」は")), "{}", out.stdout);
+    assert!(out.stdout.contains(&format!("{copy_row} 行目・列「title」: エラー: 「地域子育て支援コーディネーター」は")), "{}", out.stdout);
     assert!(out.stdout.contains(&format!("{bad_row} 行目・列「id」: エラー: id「tokyo/elsewhere」のフォルダ「tokyo」")), "{}", out.stdout);
     assert!(before == ws.index_files());
 }

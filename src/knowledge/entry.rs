@@ -155,6 +155,15 @@ impl Entry {
                 if !looks_like_phone(number) {
                     error(key, format!("{key}「{number}」は電話番号の形ではありません"),
                           "03-1234-5678 のように数字とハイフンで書いてください");
+                } else if number.trim().len() >= 9
+                    && number.trim().bytes().all(|b| b.is_ascii_digit())
+                    && !number.trim().starts_with('0')
+                {
+                    // A number with an area code starts with 0; Excel, reading one as a number,
+                    // drops the 0 and the hyphens (a local number as a source writes it, 78-8182,
+                    // keeps its hyphen).
+                    error(key, format!("{key}「{number}」の先頭が 0 ではありません"),
+                          "Excel などで開くと先頭の 0 が消えることがあります。資料のとおり 03-1234-5678 の形で書き直してください");
                 }
             }
         }
@@ -360,6 +369,16 @@ keywords = ["預け先"]
             assert!(!problems[0].message.contains("quoted") && !problems[0].message.contains("expected"), "{}", problems[0].message);
             assert_eq!(problems[0].line, Some(8));
         }
+    }
+
+    #[test]
+    fn a_phone_number_without_its_leading_zero_is_an_error() {
+        let (_, problems) = parse(&GOOD.replace("keywords", "phone = \"312345678\"\nkeywords"));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("先頭が 0 ではありません") && problems[0].hint.as_deref().unwrap().contains("Excel"));
+        // A local number as a source writes it, without the area code.
+        let (_, problems) = parse(&GOOD.replace("keywords", "phone = \"78-8182\"\nkeywords"));
+        assert!(problems.is_empty(), "{problems:?}");
     }
 
     #[test]

@@ -168,8 +168,9 @@ fn check_across_entries(entries: &[(PathBuf, Entry)], places: &Places, problems:
     let mut titles: HashMap<(&str, &str), &Path> = HashMap::new();
     for (path, entry) in entries {
         if let Some(first) = titles.insert((&entry.municipality, &entry.title), path) {
+            let line = std::fs::read_to_string(path).ok().and_then(|text| problem::line_of_key(&text, "title"));
             problems.push(
-                Problem::error(path, None, format!("「{}」は {} にもあります", entry.title, first.display()))
+                Problem::error(path, line, format!("「{}」は {} にもあります", entry.title, first.display()))
                     .hint("同じサービスは1つのファイルにまとめてください"),
             );
         }

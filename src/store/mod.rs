@@ -72,6 +72,9 @@ const SENT_FILE: &str = "sent";
 const ATTEMPT: u8 = b'A';
 const SENT: u8 = b'S';
 const CHECK_KEY: &[u8] = b"check";
+/// The first byte of a value sealed under a lifetime key. Without it a value would begin with
+/// its random nonce, and one in 256 would begin with `{` and pass for JSON from before sealing.
+const SEALED: u8 = 1;
 /// `meta` keys of the chats whose `/forget` failed: this prefix ++ the chat key.
 const FORGET_PREFIX: &[u8] = b"forget:";
 const CHECK_TEXT: &[u8] = b"madoguchi store";
@@ -382,16 +385,19 @@ impl Store {
     /// Seals what is kept about a chat beyond the retention (its state, its records' outcomes)
     /// under the chat's lifetime key, which only `/forget` destroys.
     fn seal_for_life(&self, chat: &ChatKey, json: &[u8]) -> Result<Vec<u8>, StoreError> {
-        Ok(self.keys.seal(chat, keyring::LIFETIME, json)?)
+        let mut out = vec![SEALED];
+        out.extend_from_slice(&self.keys.seal(chat, keyring::LIFETIME, json)?);
+        Ok(out)
     }
 
     /// Opens what [`Store::seal_for_life`] sealed; a value from before the key ring (JSON in
     /// the clear) as it is; `None` when the chat's lifetime key is gone.
     fn open_for_life(&self, chat: &ChatKey, value: &[u8]) -> Option<Vec<u8>> {
-        if value.first() == Some(&b'{') {
-            return Some(value.to_vec());
+        match value.split_first()? {
+            (&b'{', _) => Some(value.to_vec()),
+            (&SEALED, sealed) => self.keys.open_sealed(chat, keyring::LIFETIME, sealed),
+            _ => None,
         }
-        self.keys.open_sealed(chat, keyring::LIFETIME, value)
     }
 
     pub fn save_state(&self, chat: &ChatKey, state: &ChatState) -> Result<(), StoreError> {
@@ -478,7 +484,7 @@ impl Store {
         for item in self.records.iter() {
             let (key, value) = item?;
             if value.first() != Some(&b'{') {
-                continue; // sealed already
+                continue; // sealed already (it begins with SEALED)
             }
             if let Some((chat, stored)) = self.open_stored(&key, &value)? {
                 self.records.insert(&key, self.encode_record(&chat, &stored.record)?)?;
@@ -1461,6 +1467,19 @@ mod tests {
         assert_ne!(store.chats.get(chat_key.as_bytes()).unwrap().unwrap().first(), Some(&b'{'));
         assert_eq!(store.records_of(&chat_key).unwrap()[0].question.as_deref(), Some("母の介護"));
         assert_eq!(store.state(&chat_key).unwrap().area.as_deref(), Some("大垣市"));
+    }
+
+    #[test]
+    fn a_sealed_value_is_never_taken_for_json_in_the_clear() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let chat = store.chat_key(1);
+        // Each sealing draws a new nonce; 2,000 of them cover every first byte many times.
+        for n in 0..2000 {
+            let state = ChatState { area: Some(format!("区{n}")), ..Default::default() };
+            store.save_state(&chat, &state).unwrap();
+            assert_eq!(store.state(&chat).unwrap(), state);
+        }
     }
 
     #[test]
