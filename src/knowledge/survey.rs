@@ -47,15 +47,14 @@ pub fn survey(index_dir: &Path, dialogs_dir: &Path, known: &Known) -> Vec<Proble
             Kind::Dir if known.municipality_folders.iter().any(|f| *f == name) => {
                 survey_municipality(&path, &mut problems);
             }
-            Kind::Dir => {
-                let holds_entries = walk_files(&path).iter().any(|p| is_toml_like(&file_name(p)));
-                let message = format!(
+            Kind::Dir => problems.push(unread_folder(
+                &path,
+                format!(
                     "「{name}」というフォルダは places.toml の自治体のフォルダ({})のどれでもないので、中のファイルは読み込まれません",
                     known.municipality_folders.join("、")
-                );
-                let hint = "フォルダ名を places.toml の folder に合わせるか、places.toml に自治体を加えてください";
-                problems.push(if holds_entries { Problem::error(&path, None, message) } else { Problem::warning(&path, None, message) }.hint(hint));
-            }
+                ),
+                "フォルダ名を places.toml の folder に合わせるか、places.toml に自治体を加えてください",
+            )),
             Kind::Broken(reason) => problems.push(broken(&path, &reason)),
         }
     }
@@ -115,12 +114,11 @@ fn survey_municipality(folder: &Path, problems: &mut Vec<Problem>) {
                     }),
             ),
             Kind::File => problems.push(not_read(&path)),
-            Kind::Dir => {
-                let message = "自治体のフォルダの中のフォルダは読み込まれません";
-                let holds_entries = walk_files(&path).iter().any(|p| is_toml_like(&file_name(p)));
-                let problem = if holds_entries { Problem::error(&path, None, message) } else { Problem::warning(&path, None, message) };
-                problems.push(problem.hint("項目のファイルは自治体のフォルダの中に直接置いてください"));
-            }
+            Kind::Dir => problems.push(unread_folder(
+                &path,
+                "自治体のフォルダの中のフォルダは読み込まれません".into(),
+                "項目のファイルは自治体のフォルダの中に直接置いてください",
+            )),
             Kind::Broken(reason) => problems.push(broken(&path, &reason)),
         }
     }
@@ -189,6 +187,14 @@ fn ignored_on_purpose(name: &str) -> bool {
 fn is_toml_like(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower.ends_with(".toml") || lower.contains(".toml.")
+}
+
+/// A folder the loader does not read: an error when entries sit in it (they can only be meant
+/// to be read), a warning otherwise.
+fn unread_folder(path: &Path, message: String, hint: &str) -> Problem {
+    let holds_entries = walk_files(path).iter().any(|p| is_toml_like(&file_name(p)));
+    let problem = if holds_entries { Problem::error(path, None, message) } else { Problem::warning(path, None, message) };
+    problem.hint(hint)
 }
 
 fn not_read(path: &Path) -> Problem {

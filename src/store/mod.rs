@@ -333,7 +333,7 @@ impl Store {
         let mut store = store;
         store.uncertain_at_open =
             store.apply_sent_journal().map_err(|e| OpenError::Damaged { dir: dir.to_path_buf(), detail: e.to_string() })?;
-        store.seal_plain_questions().map_err(|e| OpenError::Damaged { dir: dir.to_path_buf(), detail: e.to_string() })?;
+        store.seal_clear_values().map_err(|e| OpenError::Damaged { dir: dir.to_path_buf(), detail: e.to_string() })?;
         // A /forget that failed before the last stop is tried again first.
         let pending: Vec<ChatKey> = store
             .meta
@@ -479,7 +479,7 @@ impl Store {
     /// Seals the records and chat states a database from before the key ring holds in the
     /// clear (once, at open). Their old clear copies stay in sled's log until sled reuses that
     /// space.
-    fn seal_plain_questions(&self) -> Result<(), StoreError> {
+    fn seal_clear_values(&self) -> Result<(), StoreError> {
         let mut sealed = 0;
         for item in self.records.iter() {
             let (key, value) = item?;
@@ -772,7 +772,8 @@ impl Store {
 
     fn open_value(&self, value: &[u8]) -> Option<Vec<u8>> {
         if value.first() == Some(&b'{') {
-            // Written in the clear by the version before the key ring.
+            // Written in the clear by the version before the key ring. A sealed value begins
+            // with its day as a big-endian i32 (about 20,000 now): its first byte is 0, never {.
             return Some(value.to_vec());
         }
         let day = i32::from_be_bytes(value.get(..4)?.try_into().ok()?);
@@ -813,11 +814,6 @@ impl Store {
         Ok(keys)
     }
 
-    /// A message of the outbox, by key.
-    pub fn outbound(&self, key: u64) -> Result<Option<Outbound>, StoreError> {
-        Ok(self.outbox.get(key.to_be_bytes())?.and_then(|v| self.open_value(&v)).map(|v| serde_json::from_slice(&v)).transpose()?)
-    }
-
     /// Every message decided but not yet accepted by Telegram, in the order decided.
     pub fn outbox(&self) -> Result<Vec<(u64, Outbound)>, StoreError> {
         self.outbox
@@ -850,10 +846,8 @@ impl Store {
 
     fn journal(&self, tag: u8, key: u64) -> Result<(), StoreError> {
         use std::io::Write;
-        let mut line = [tag; 9];
-        line[1..].copy_from_slice(&key.to_be_bytes());
         let mut journal = self.sent.lock().unwrap_or_else(|e| e.into_inner());
-        journal.write_all(&line)?;
+        journal.write_all(&journal_line(tag, &key.to_be_bytes()))?;
         Ok(())
     }
 
@@ -889,10 +883,7 @@ impl Store {
         // Emptied, but for sends still without an answer (while serving: under way now).
         journal.set_len(0)?;
         for key in &in_flight {
-            use std::io::Write;
-            let mut line = [ATTEMPT; 9];
-            line[1..].copy_from_slice(key);
-            journal.write_all(&line)?;
+            std::io::Write::write_all(&mut *journal, &journal_line(ATTEMPT, key))?;
         }
         Ok(in_flight.len())
     }
@@ -1008,6 +999,13 @@ fn open_db(dir: &Path, check: &hmac::Tag) -> Result<sled::Db, OpenError> {
             Ok(db)
         }
     }
+}
+
+/// A line of the `sent` journal: the tag, then the 8-byte outbox key.
+fn journal_line(tag: u8, key: &[u8]) -> [u8; 9] {
+    let mut line = [tag; 9];
+    line[1..].copy_from_slice(key);
+    line
 }
 
 /// HMAC-SHA256(salt, "chat:<id>"): what the database knows a chat by.

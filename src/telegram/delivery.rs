@@ -34,16 +34,16 @@ use std::time::Duration;
 
 use anyhow::bail;
 use chrono::Utc;
-use teloxide::payloads::{GetUpdatesSetters, SendMessageSetters};
+use teloxide::payloads::GetUpdatesSetters;
 use teloxide::prelude::Requester;
 use teloxide::requests::Request;
 use teloxide::stop::{mk_stop_token, StopToken};
-use teloxide::types::{AllowedUpdate, ChatId, InlineKeyboardMarkup, ParseMode, Update};
+use teloxide::types::{AllowedUpdate, InlineKeyboardMarkup, Update};
 use teloxide::update_listeners::{StatefulListener, UpdateListener};
 use teloxide::{ApiError, Bot, RequestError};
 use tokio::sync::{mpsc, watch};
 
-use super::{no_preview, retryable, with_retry, Shared};
+use super::{retryable, send_html, with_retry, Shared};
 use crate::store::{Outbound, Store};
 
 /// What getUpdates asks for: the kinds the handler reads.
@@ -202,21 +202,13 @@ fn stop_token_of(state: &mut ListenerState) -> StopToken {
     state.stop.clone()
 }
 
-/// Sends outbox messages in order, each taken out of the outbox once Telegram has it. A message
-/// Telegram refuses for good (the resident blocked the bot, say) is dropped with an error in
-/// the log; one that still fails after the retries stays, with the rest of its chat's (kept in
-/// order), for the next start; other chats' messages go on.
-pub async fn deliver(bot: &Bot, shared: &Shared, keys: &[u64]) {
+/// Sends outbox messages (each with its outbox key) in order, each taken out of the outbox once
+/// Telegram has it. A message Telegram refuses for good (the resident blocked the bot, say) is
+/// dropped with an error in the log; one that still fails after the retries stays, with the
+/// rest of its chat's (kept in order), for the next start; other chats' messages go on.
+pub async fn deliver(bot: &Bot, shared: &Shared, messages: &[(u64, Outbound)]) {
     let mut failed_chats: Vec<i64> = Vec::new();
-    for &key in keys {
-        let message = match shared.store.outbound(key) {
-            Ok(Some(message)) => message,
-            Ok(None) => continue,
-            Err(e) => {
-                tracing::error!("cannot read the outbox: {e}");
-                return;
-            }
-        };
+    for (key, message) in messages {
         if failed_chats.contains(&message.chat) {
             continue;
         }
@@ -229,10 +221,10 @@ pub async fn deliver(bot: &Bot, shared: &Shared, keys: &[u64]) {
         if *draining.borrow() {
             return;
         }
-        if let Err(e) = shared.store.sending(key) {
+        if let Err(e) = shared.store.sending(*key) {
             tracing::error!(update = message.update, "cannot journal a send: {e}");
         }
-        match with_retry("sendMessage", &shared.retry, || send(bot, &message)).await {
+        match with_retry("sendMessage", &shared.retry, || send(bot, message)).await {
             Ok(()) => {}
             Err(e) if !retryable(&e) => {
                 tracing::error!(update = message.update, "Telegram refused a message, which is dropped: {e}");
@@ -243,7 +235,7 @@ pub async fn deliver(bot: &Bot, shared: &Shared, keys: &[u64]) {
                 continue;
             }
         }
-        if let Err(e) = shared.store.sent(key) {
+        if let Err(e) = shared.store.sent(*key) {
             tracing::error!(update = message.update, "cannot take a sent message out of the outbox (it may be sent again): {e}");
         }
     }
@@ -259,23 +251,17 @@ pub async fn resend_outbox(bot: &Bot, shared: &Shared) {
         Ok(left) if left.is_empty() => {}
         Ok(left) => {
             tracing::info!("sending {} message(s) decided before the last stop", left.len());
-            let keys: Vec<u64> = left.iter().map(|(key, _)| *key).collect();
-            deliver(bot, shared, &keys).await;
+            deliver(bot, shared, &left).await;
         }
         Err(e) => tracing::error!("cannot read the outbox: {e}"),
     }
 }
 
 async fn send(bot: &Bot, message: &Outbound) -> Result<(), RequestError> {
-    let mut request = bot
-        .send_message(ChatId(message.chat), message.html.clone())
-        .parse_mode(ParseMode::Html)
-        .link_preview_options(no_preview());
-    if let Some(keyboard) = &message.keyboard {
-        match serde_json::from_value::<InlineKeyboardMarkup>(keyboard.clone()) {
-            Ok(keyboard) => request = request.reply_markup(keyboard),
-            Err(e) => tracing::error!(update = message.update, "a stored keyboard cannot be read, sent without it: {e}"),
-        }
-    }
-    request.send().await.map(|_| ())
+    let keyboard = message.keyboard.as_ref().and_then(|keyboard| {
+        serde_json::from_value::<InlineKeyboardMarkup>(keyboard.clone())
+            .map_err(|e| tracing::error!(update = message.update, "a stored keyboard cannot be read, sent without it: {e}"))
+            .ok()
+    });
+    send_html(bot, message.chat, &message.html, keyboard).await
 }

@@ -23,7 +23,8 @@
 //!   retried by the polling loop with its own backoff.
 //! - One update's failure (even a panic) is logged and never stops the others.
 //! - SIGTERM or Ctrl-C: fetching stops, the updates already fetched are answered for up to
-//!   8 s, whatever is left waits on disk for the next start; sled is flushed.
+//!   7 s, then no new send starts and those under way get 2 s more; whatever is left waits on
+//!   disk for the next start; sled is flushed.
 //! - A token refused while polling (revoked: 401) stops the bot with an error and a non-zero
 //!   exit, so that systemd's `Restart=on-failure` and the operator see it.
 //! - Every handled update id is kept in sled for three days, so an update Telegram delivers
@@ -34,8 +35,9 @@
 //! - The engine is a [`LiveEngine`]: each update answers with the engine current when it
 //!   started, while `reload.rs` swaps in a new one when staff save a file, on SIGHUP, or on a
 //!   staff member's `/reload` (a broken edit is rejected, reported in the staff chat).
-//! - Background tasks beside the dispatcher: the reload task, the hourly purge of old question
-//!   text, and with `staff_chat` and `daily_summary` set, the daily summary (`summary.rs`).
+//! - Background tasks beside the dispatcher: the reload task, the upkeep (every 30 s: the data
+//!   dir still there, failed `/forget`s retried; hourly: old question text purged, the sent
+//!   journal emptied), and with `staff_chat` and `daily_summary` set, the daily summary (`summary.rs`).
 
 mod delivery;
 mod incoming;
@@ -58,9 +60,10 @@ use futures::FutureExt;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
 use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::{dptree, Requester};
 use teloxide::requests::Request;
-use teloxide::types::{BotCommand, LinkPreviewOptions, Update};
+use teloxide::types::{BotCommand, ChatId, InlineKeyboardMarkup, LinkPreviewOptions, ParseMode, Update};
 use teloxide::{ApiError, Bot, RequestError};
 
 use crate::config::Config;
@@ -288,7 +291,7 @@ pub async fn serve_live(
         })
         .build();
 
-    let purge = tokio::spawn(purge_loop(store.clone(), options.retention_days));
+    let upkeep_task = tokio::spawn(upkeep(store.clone(), options.retention_days));
     let stopper = tokio::spawn(async move {
         shutdown.await;
         let _ = stop_fetching.send(true);
@@ -299,7 +302,7 @@ pub async fn serve_live(
     tokio::pin!(dispatch);
     // The fetcher ends on a stop (then the dispatcher finishes what it was handed, within the
     // grace period) or on a refused token (then the bot stops with that error).
-    let fetched = tokio::select! {
+    let result = tokio::select! {
         // The dispatcher ends when its stream does, that is when the fetcher has ended: its
         // result (a refused token) is the bot's. Both may be ready at once, and select! picks
         // either: without this, a 401 could end the bot with success.
@@ -328,9 +331,8 @@ pub async fn serve_live(
             }
         }
     };
-    let result = fetched;
     stopper.abort();
-    purge.abort();
+    upkeep_task.abort();
     if let Some(summaries) = summaries {
         summaries.abort();
     }
@@ -375,7 +377,7 @@ async fn register_commands(bot: &Bot, engine: &Engine, retry: &Retry) {
 
 /// Hourly: purges old question text and empties the sent journal. Every half minute: checks
 /// that the data directory is still there (removed, everything would be gone at the restart).
-async fn purge_loop(store: Arc<Store>, retention_days: u32) {
+async fn upkeep(store: Arc<Store>, retention_days: u32) {
     let mut every = tokio::time::interval(Duration::from_secs(30));
     let mut ticks = 0u64;
     let mut told_removed = false;
@@ -461,7 +463,10 @@ async fn on_update(update: Update, bot: Api, shared: Arc<Shared>) -> Result<(), 
         }
     };
     match shared.store.commit_update(id, &messages, now).await {
-        Ok(Some(keys)) => delivery::deliver(&bot, &shared, &keys).await,
+        Ok(Some(keys)) => {
+            let keyed: Vec<(u64, Outbound)> = keys.into_iter().zip(messages).collect();
+            delivery::deliver(&bot, &shared, &keyed).await;
+        }
         Ok(None) => tracing::info!(update = id, "answered already by another delivery; skipped"),
         Err(e) => tracing::error!(update = id, "cannot write the answer to disk, so it is not sent: {e}"),
     }
@@ -546,6 +551,16 @@ fn outbound(engine: &Engine, update: u32, chat: i64, replies: &[Reply]) -> Vec<O
             keyboard: message.keyboard.and_then(|k| serde_json::to_value(k).ok()),
         })
         .collect()
+}
+
+/// One `sendMessage` of Telegram HTML, without a link preview: the one request every message
+/// of the bot's goes out by (answers from the outbox, staff reports, summaries).
+async fn send_html(bot: &Bot, chat: i64, html: &str, keyboard: Option<InlineKeyboardMarkup>) -> Result<(), RequestError> {
+    let mut request = bot.send_message(ChatId(chat), html).parse_mode(ParseMode::Html).link_preview_options(no_preview());
+    if let Some(keyboard) = keyboard {
+        request = request.reply_markup(keyboard);
+    }
+    request.send().await.map(|_| ())
 }
 
 fn no_preview() -> LinkPreviewOptions {

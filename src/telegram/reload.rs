@@ -28,14 +28,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use teloxide::payloads::SendMessageSetters;
-use teloxide::prelude::Requester;
-use teloxide::requests::Request;
-use teloxide::types::{ChatId, ParseMode};
 use teloxide::Bot;
 use tokio::sync::mpsc;
 
-use super::{messages, no_preview, register_commands, with_retry, Incoming, Shared};
+use super::{messages, register_commands, send_html, with_retry, Incoming, Shared};
 use crate::dialog::Input;
 use crate::dialogs::{fill, ReloadTexts};
 use crate::engine::Engine;
@@ -304,13 +300,7 @@ async fn send(bot: &Bot, shared: &Shared, engine: &Engine, chat: i64, text: &str
 pub(super) async fn send_reply(bot: &Bot, shared: &Shared, engine: &Engine, chat: i64, reply: &Reply) -> anyhow::Result<()> {
     for message in messages(reply, engine.dialogs()) {
         shared.limiter.acquire(chat).await;
-        let request = || {
-            bot.send_message(ChatId(chat), message.html.clone())
-                .parse_mode(ParseMode::Html)
-                .link_preview_options(no_preview())
-                .send()
-        };
-        with_retry("sendMessage", &shared.retry, request).await.context("sendMessage")?;
+        with_retry("sendMessage", &shared.retry, || send_html(bot, chat, &message.html, None)).await.context("sendMessage")?;
     }
     Ok(())
 }
