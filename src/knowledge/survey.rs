@@ -32,11 +32,7 @@ pub struct Known<'a> {
 /// The problems of files the loaders do not read (or should not: too large).
 pub fn survey(index_dir: &Path, dialogs_dir: &Path, known: &Known) -> Vec<Problem> {
     let mut problems = Vec::new();
-    for (path, kind) in children(index_dir, &mut problems) {
-        let name = file_name(&path);
-        if ignored_on_purpose(&name) {
-            continue;
-        }
+    for (path, name, kind) in children(index_dir, &mut problems) {
         match kind {
             Kind::File if known.index_files.contains(&name.as_str()) => {}
             Kind::File if is_toml_like(&name) => problems.push(
@@ -58,11 +54,7 @@ pub fn survey(index_dir: &Path, dialogs_dir: &Path, known: &Known) -> Vec<Proble
             Kind::Broken(reason) => problems.push(broken(&path, &reason)),
         }
     }
-    for (path, kind) in children(dialogs_dir, &mut problems) {
-        let name = file_name(&path);
-        if ignored_on_purpose(&name) {
-            continue;
-        }
+    for (path, name, kind) in children(dialogs_dir, &mut problems) {
         match kind {
             Kind::File if known.dialogs_files.contains(&name.as_str()) => {}
             Kind::File if is_toml_like(&name) => problems.push(
@@ -83,11 +75,7 @@ pub fn survey(index_dir: &Path, dialogs_dir: &Path, known: &Known) -> Vec<Proble
 /// A municipality folder: its lower-case `.toml` files are entries; anything else is reported.
 fn survey_municipality(folder: &Path, problems: &mut Vec<Problem>) {
     let mut none = Vec::new();
-    for (path, kind) in children(folder, &mut none) {
-        let name = file_name(&path);
-        if ignored_on_purpose(&name) {
-            continue;
-        }
+    for (path, name, kind) in children(folder, &mut none) {
         match kind {
             Kind::File if name.ends_with(".toml") => {
                 let stem = &name[..name.len() - ".toml".len()];
@@ -131,15 +119,20 @@ enum Kind {
     Broken(String),
 }
 
-/// The names in `dir`, sorted, with what each is (links followed once to tell).
-fn children(dir: &Path, problems: &mut Vec<Problem>) -> Vec<(PathBuf, Kind)> {
+/// The names in `dir`, sorted, with what each is (links followed once to tell), leaving out
+/// those ignored on purpose.
+fn children(dir: &Path, problems: &mut Vec<Problem>) -> Vec<(PathBuf, String, Kind)> {
     let Ok(read) = std::fs::read_dir(dir) else {
         return Vec::new(); // the loaders report a folder they cannot read
     };
-    let mut out: Vec<(PathBuf, Kind)> = Vec::new();
+    let mut out: Vec<(PathBuf, String, Kind)> = Vec::new();
     for entry in read {
         let Ok(entry) = entry else { continue };
         let path = entry.path();
+        let name = file_name(&path);
+        if ignored_on_purpose(&name) {
+            continue;
+        }
         let kind = match std::fs::metadata(&path) {
             Ok(meta) if meta.is_dir() => Kind::Dir,
             Ok(_) => Kind::File,
@@ -150,7 +143,7 @@ fn children(dir: &Path, problems: &mut Vec<Problem>) -> Vec<(PathBuf, Kind)> {
                 continue;
             }
         };
-        out.push((path, kind));
+        out.push((path, name, kind));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
