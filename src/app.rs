@@ -114,18 +114,19 @@ pub fn open(config: &Config, today: NaiveDate) -> anyhow::Result<Engine> {
 pub fn build_checked(config: &Config, checked: Checked, dictionary: Dictionary) -> anyhow::Result<Engine> {
     refuse_errors(&checked)?;
     let (Some(knowledge), Some(dialogs)) = (checked.knowledge, checked.dialogs) else {
-        bail!("the staff files could not be loaded; run `madoguchi index check` for details");
+        bail!("職員のファイルを読み込めませんでした。madoguchi index check でくわしく見てください / the staff files could not be loaded; run `madoguchi index check` for details");
     };
     let cache = config.effective_cache_dir();
     Engine::build_cached(dictionary, knowledge, dialogs, config.engine.clone(), Some(&cache))
-        .context("building the search index")
+        .context("検索の索引を作れませんでした / building the search index")
 }
 
 fn refuse_errors(checked: &Checked) -> anyhow::Result<()> {
     let errors: Vec<String> = checked.problems.iter().filter(|p| p.is_error()).map(ToString::to_string).collect();
     if !errors.is_empty() {
         bail!(
-            "the staff files have {} error(s); run `madoguchi index check` for details:\n{}",
+            "職員のファイルにエラーが {} 件あります。madoguchi index check で直してください / the staff files have {} error(s):\n{}",
+            errors.len(),
             errors.len(),
             errors.join("\n")
         );

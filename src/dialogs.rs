@@ -14,7 +14,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::crisis::file::CrisisFile;
-use crate::knowledge::problem::{from_toml_error, Problem};
+use crate::knowledge::problem::Problem;
+use crate::knowledge::toml_error::parse as parse_toml;
 use crate::knowledge::wording::nth_table_line;
 
 pub const TEXTS_FILE: &str = "texts.toml";
@@ -281,10 +282,10 @@ fn parse_file_and_text<T: serde::de::DeserializeOwned>(path: &Path, problems: &m
             return (None, String::new());
         }
     };
-    match toml::from_str(&text) {
+    match parse_toml(path, &text) {
         Ok(value) => (Some(value), text),
-        Err(e) => {
-            problems.push(from_toml_error(path, &text, &e));
+        Err(problem) => {
+            problems.push(problem);
             (None, text)
         }
     }

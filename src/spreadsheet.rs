@@ -161,7 +161,7 @@ pub fn import(config: &Config, file: &Path, options: ImportOptions, today: Naive
     for (row, folder, stem) in &targets {
         let toml = row.to_toml();
         let path = staging.dir.join(folder).join(format!("{stem}.toml"));
-        std::fs::write(&path, &toml.text).with_context(|| format!("cannot stage {}", path.display()))?;
+        std::fs::write(&path, &toml.text).with_context(|| format!("確認用のコピー {} を書けません(index/ は変えていません) / cannot stage it", path.display()))?;
         tomls.insert(path, (*row, toml));
     }
     let mut staged = config.clone();
@@ -203,11 +203,14 @@ pub fn import(config: &Config, file: &Path, options: ImportOptions, today: Naive
         checked.knowledge.iter().flat_map(|k| &k.entries).map(|e| (e.id.as_str(), e)).collect();
     let menu = checked.dialogs.as_ref().map(|d| d.menu.labels());
     let names = places.names();
+    // The files as they are, only to compare: their problems are index check's to report.
+    let placeholders = crate::knowledge::entry::Placeholders::default();
     let rules = EntryRules {
         municipalities: &names,
         categories: menu.as_deref(),
         today,
         max_age_months: config.freshness.max_age_months,
+        placeholders: &placeholders,
     };
     let current = current_entries(&config.index_dir, &places, &rules)?;
     let mut writes: Vec<(PathBuf, String)> = Vec::new();
@@ -369,7 +372,7 @@ impl Staging {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
         let dir = std::env::temp_dir().join(format!("madoguchi-import-{}-{nanos}", std::process::id()));
         let staging = Staging { dir };
-        std::fs::create_dir_all(&staging.dir).with_context(|| format!("cannot create {}", staging.dir.display()))?;
+        std::fs::create_dir_all(&staging.dir).with_context(|| format!("確認用のフォルダ {} を作れません(index/ は変えていません) / cannot create it", staging.dir.display()))?;
         let places = read_places(index_dir)?;
         for entry in std::fs::read_dir(index_dir).with_context(|| format!("{} を読めません", index_dir.display()))? {
             let path = entry?.path();

@@ -37,7 +37,7 @@ fn index_check_names_file_and_line_of_every_problem() {
         "index/town/bad-values.toml:4: エラー: 分野「おでかけ」",
         "index/town/bad-values.toml:7: エラー: phone「でんわください」",
         "index/town/bad-values.toml:9: エラー: verified 2099-01-01 は未来の日付です",
-        "index/town/syntax.toml:1: エラー: 書き方に誤りがあります",
+        "index/town/syntax.toml:1: エラー: id の値の \" が閉じていません",
         "index/wording.toml:3: エラー: 言い換えの組に言葉が2つ以上ありません",
     ] {
         assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");

@@ -255,7 +255,7 @@ fn every_entry_written_in_the_canonical_layout_reads_back_equal() {
     let knowledge = checked.knowledge.expect("the index loads");
     let names = knowledge.places.names();
     let labels = checked.dialogs.expect("dialogs load").menu.labels();
-    let rules = EntryRules { municipalities: &names, categories: Some(&labels), today, max_age_months: 12 };
+    let rules = EntryRules { municipalities: &names, categories: Some(&labels), today, max_age_months: 12, placeholders: &Default::default() };
     for entry in &knowledge.entries {
         let text = entry_toml(entry);
         let path = ws.path("index").join(format!("{}.toml", entry.id));

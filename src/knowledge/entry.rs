@@ -8,7 +8,8 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::problem::{from_toml_error, line_of_key, Problem};
+use super::problem::{line_of_key, Problem};
+use super::toml_error::parse as parse_toml;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Entry {
@@ -91,6 +92,50 @@ pub struct EntryRules<'a> {
     pub categories: Option<&'a [String]>,
     pub today: NaiveDate,
     pub max_age_months: u32,
+    /// The template's example values, which a new entry must not keep.
+    pub placeholders: &'a Placeholders,
+}
+
+/// The example values of `index/_template.toml` that stand for what staff write (`source =
+/// "資料の題名(発行元、掲載日)"`): an entry still holding one was copied and not rewritten, and
+/// residents would read the example as a fact.
+#[derive(Debug, Clone, Default)]
+pub struct Placeholders {
+    values: Vec<(&'static str, String)>,
+}
+
+impl Placeholders {
+    /// The keys whose template value can only be an example. The name, municipality, categories
+    /// and wording are not among them: a copied name is a duplicate title, and the rest may
+    /// rightly be the same.
+    const KEYS: [&'static str; 10] =
+        ["summary", "for_whom", "details", "source", "hours", "phone", "fax", "email", "address", "url"];
+
+    /// The example values of a template file; its own syntax errors are the caller's to report.
+    pub fn from_template(text: &str) -> Result<Placeholders, toml::de::Error> {
+        let table: toml::Table = toml::from_str(text)?;
+        let values = Self::KEYS
+            .iter()
+            .filter_map(|key| Some((*key, table.get(*key)?.as_str()?.trim().to_string())))
+            .filter(|(_, value)| !value.is_empty())
+            .collect();
+        Ok(Placeholders { values })
+    }
+
+    /// The template value `value` of `key` is, if it is one.
+    fn example(&self, key: &str, value: &str) -> Option<&str> {
+        self.values.iter().find(|(k, v)| *k == key && v == value.trim()).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A value no real entry holds, whatever the template says: only dots (`...`), an address that
+/// ends in them (`https://...`), a number of zeros (`03-0000-0000`), an example domain.
+fn is_placeholder(key: &str, value: &str) -> bool {
+    let value = value.trim();
+    let only_dots = !value.is_empty() && value.chars().all(|c| matches!(c, '.' | '…' | '．' | '・' | ' '));
+    let zeros = matches!(key, "phone" | "fax") && value.contains("0000-0000");
+    let example = matches!(key, "email" | "url") && (value.contains("example.") || value.ends_with("..."));
+    only_dots || zeros || example
 }
 
 impl Entry {
@@ -105,9 +150,9 @@ impl Entry {
         // A date written without quotes in a form TOML has no syntax for (2026/11/30) is read
         // as the text it is, so it gets a message about dates, not about quotes.
         let quoted = quote_bare_date(text);
-        let raw: EntryFile = match toml::from_str(&quoted) {
+        let raw: EntryFile = match parse_toml(path, &quoted) {
             Ok(raw) => raw,
-            Err(e) => return (None, vec![from_toml_error(path, &quoted, &e)]),
+            Err(problem) => return (None, vec![problem]),
         };
         let mut problems = Vec::new();
         let at = |key: &str| line_of_key(text, key);
@@ -146,6 +191,20 @@ impl Entry {
         for (key, value) in optional {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 error(key, format!("{key} が空です"), "書くことがなければ、その行ごと削除してください");
+            }
+        }
+        let written = [("summary", Some(&raw.summary)), ("for_whom", Some(&raw.for_whom)), ("source", Some(&raw.source))]
+            .into_iter()
+            .chain(optional.iter().map(|(key, value)| (*key, value.as_ref())));
+        for (key, value) in written {
+            let Some(value) = value.filter(|v| !v.trim().is_empty()) else { continue };
+            if let Some(example) = rules.placeholders.example(key, value) {
+                let shown: String = example.chars().take(30).collect();
+                error(key, format!("{key} がひな形の例「{shown}」のままです"),
+                      "この項目の内容に書き換えてください。資料に書かれていなければ、その行ごと削除してください");
+            } else if is_placeholder(key, value) {
+                error(key, format!("{key}「{}」は書きかけ(ひな形の例)のようです", value.trim()),
+                      "資料に書かれているとおりに書き換えてください。書かれていなければ、その行ごと削除してください");
             }
         }
         // Full-width digits and dashes (０３－１２３４) can only mean the number: normalised.
@@ -334,8 +393,28 @@ keywords = ["預け先"]
     fn parse(text: &str) -> (Option<Entry>, Vec<Problem>) {
         let (m, c) = rules();
         let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let rules = EntryRules { municipalities: &m, categories: Some(&c), today, max_age_months: 12 };
+        let placeholders = Placeholders::from_template(TEMPLATE).unwrap();
+        let rules = EntryRules { municipalities: &m, categories: Some(&c), today, max_age_months: 12, placeholders: &placeholders };
         Entry::parse(Path::new("index/setagaya/a.toml"), "setagaya/a", text, &rules)
+    }
+
+    const TEMPLATE: &str = "summary = \"何をしてくれるところか\"\nsource = \"資料の題名(発行元、掲載日)\"\n# phone = \"03-0000-0000\"\n";
+
+    #[test]
+    fn values_left_as_the_template_wrote_them_are_errors_on_their_line() {
+        let text = GOOD.replace("source = \"資料\"", "source = \"資料の題名(発行元、掲載日)\"");
+        let (_, problems) = parse(&text);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].line, Some(7));
+        assert!(problems[0].message.contains("ひな形の例「資料の題名(発行元、掲載日)」のまま"), "{}", problems[0]);
+        for (line, key) in [("phone = \"03-0000-0000\"", "phone"), ("url = \"https://...\"", "url"), ("address = \"...\"", "address")] {
+            let (_, problems) = parse(&GOOD.replace("keywords", &format!("{line}\nkeywords")));
+            assert_eq!(problems.len(), 1, "{line}: {problems:?}");
+            assert!(problems[0].message.starts_with(key) && problems[0].message.contains("書きかけ"), "{}", problems[0]);
+        }
+        // A real value that happens to hold dots is not an example.
+        let (_, problems) = parse(&GOOD.replace("子育ての相談", "子育ての相談…など"));
+        assert!(problems.is_empty(), "{problems:?}");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod entry;
 pub mod places;
 pub mod problem;
 pub mod survey;
+pub mod toml_error;
 pub mod wording;
 
 use std::collections::HashMap;
@@ -32,6 +33,8 @@ use entry::EntryRules;
 
 pub const PLACES_FILE: &str = "places.toml";
 pub const WORDING_FILE: &str = "wording.toml";
+/// The entry template staff copy; not an entry, but its example values are checked for.
+pub const TEMPLATE_FILE: &str = "_template.toml";
 
 /// A loaded, consistent knowledge base.
 #[derive(Debug, Clone)]
@@ -76,6 +79,23 @@ impl Knowledge {
     pub fn entry_index(&self, id: &str) -> Option<usize> {
         self.entries.iter().position(|e| e.id == id)
     }
+
+    /// The entry staff mean by `name`: its id (`setagaya/haishoku-service`, `.toml` and a
+    /// leading `index/` allowed, as a path is often pasted), or its title when only one entry
+    /// bears it.
+    pub fn entry_named(&self, name: &str) -> Option<usize> {
+        let name = name.trim();
+        let id = name.strip_prefix("index/").unwrap_or(name);
+        let id = id.strip_suffix(".toml").unwrap_or(id);
+        if let Some(index) = self.entry_index(id) {
+            return Some(index);
+        }
+        let mut titled = self.entries.iter().enumerate().filter(|(_, e)| e.title == name).map(|(i, _)| i);
+        match (titled.next(), titled.next()) {
+            (Some(index), None) => Some(index),
+            _ => None,
+        }
+    }
 }
 
 /// Loads and checks `index_dir`.
@@ -108,6 +128,18 @@ pub fn load(index_dir: &Path, options: &LoadOptions) -> LoadReport {
         }
     };
 
+    let template_path = index_dir.join(TEMPLATE_FILE);
+    let placeholders = match std::fs::read_to_string(&template_path) {
+        Ok(text) => entry::Placeholders::from_template(&text).unwrap_or_else(|e| {
+            let mut problem = toml_error::explain::<toml::Table>(&template_path, &text, &e);
+            problem.severity = problem::Severity::Warning;
+            problem.message = format!("ひな形の書き方に誤りがあります: {}", problem.message);
+            problems.push(problem);
+            entry::Placeholders::default()
+        }),
+        // No template: only the examples no real entry holds are recognised.
+        Err(_) => entry::Placeholders::default(),
+    };
     let municipality_names = places.names();
     let municipality_folders: Vec<String> = places.municipalities.iter().map(|m| m.folder.clone()).collect();
     let rules = EntryRules {
@@ -115,6 +147,7 @@ pub fn load(index_dir: &Path, options: &LoadOptions) -> LoadReport {
         categories: options.categories,
         today: options.today,
         max_age_months: options.max_age_months,
+        placeholders: &placeholders,
     };
     let mut entries: Vec<(PathBuf, Entry)> = Vec::new();
     let mut files = 0;

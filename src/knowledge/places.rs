@@ -10,7 +10,8 @@ use std::path::Path;
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Deserialize;
 
-use super::problem::{from_toml_error, Problem};
+use super::problem::Problem;
+use super::toml_error::parse as parse_toml;
 use super::wording::nth_table_line;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -60,9 +61,9 @@ struct PlacesFile {
 impl Places {
     /// Parses the file; names are normalized with `normalize` so they meet normalized messages.
     pub fn parse(path: &Path, text: &str, normalize: impl Fn(&str) -> String) -> (Places, Vec<Problem>) {
-        let raw: PlacesFile = match toml::from_str(text) {
+        let raw: PlacesFile = match parse_toml(path, text) {
             Ok(raw) => raw,
-            Err(e) => return (Places::default(), vec![from_toml_error(path, text, &e)]),
+            Err(problem) => return (Places::default(), vec![problem]),
         };
         let mut problems = Vec::new();
         let mut names: Vec<(String, usize, bool)> = Vec::new();

@@ -11,7 +11,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::problem::{from_toml_error, line_of_key, Problem};
+use super::problem::{line_of_key, Problem};
+use super::toml_error::parse as parse_toml;
 
 #[derive(Debug, Clone, Default)]
 pub struct Wording {
@@ -42,9 +43,9 @@ struct WordingFile {
 
 impl Wording {
     pub fn parse(path: &Path, text: &str) -> (Wording, Vec<Problem>) {
-        let raw: WordingFile = match toml::from_str(text) {
+        let raw: WordingFile = match parse_toml(path, text) {
             Ok(raw) => raw,
-            Err(e) => return (Wording::default(), vec![from_toml_error(path, text, &e)]),
+            Err(problem) => return (Wording::default(), vec![problem]),
         };
         let mut problems = Vec::new();
         for (i, bridge) in raw.bridge.iter().enumerate() {

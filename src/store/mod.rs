@@ -89,13 +89,13 @@ const HANDLED_KEEP: Duration = Duration::from_secs(3 * 24 * 3600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("the bot's database: {0}")]
+    #[error("ボットの記録を読み書きできません / the bot's database: {0}")]
     Db(#[from] sled::Error),
-    #[error("a stored value cannot be read: {0}")]
+    #[error("ボットの記録の一部が読めません / a stored value cannot be read: {0}")]
     Json(#[from] serde_json::Error),
     #[error("{0}")]
     Transaction(String),
-    #[error("the outbox journal ({SENT_FILE}): {0}")]
+    #[error("送信の控え ({SENT_FILE}) を読み書きできません / the outbox journal ({SENT_FILE}): {0}")]
     Journal(#[from] std::io::Error),
     #[error("{0}")]
     Keys(#[from] KeyError),
