@@ -241,6 +241,11 @@ impl Engine {
         &self.settings
     }
 
+    /// Whether some entry holds the search term `term` (a word of the analysed question).
+    pub fn knows_term(&self, term: &str) -> bool {
+        self.search.holds(term)
+    }
+
     pub fn entry(&self, index: usize) -> &Entry {
         &self.knowledge.entries[index]
     }

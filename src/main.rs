@@ -70,6 +70,10 @@ enum Command {
         /// The resident's municipality (世田谷区, 西東京市, 大垣市); else read from the question.
         #[arg(long)]
         area: Option<String>,
+        /// The entry that should answer (its id, e.g. setagaya/haishoku-service, or its title):
+        /// what keeps it from winning, and a change to its file that was tried and makes it the answer.
+        #[arg(long)]
+        want: Option<String>,
         /// The question.
         #[arg(required = true)]
         question: Vec<String>,
@@ -196,11 +200,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { area, question } => {
+        Command::Explain { area, want, question } => {
             let engine = app::open(&config, today)?;
             let area = known_area(&engine, area)?;
+            let want = match want {
+                Some(name) => Some(engine.knowledge().entry_named(&name).with_context(|| {
+                    format!("--want「{name}」という項目はありません。id(例: setagaya/haishoku-service)か正式名称で指定してください / no such entry")
+                })?),
+                None => None,
+            };
             let decision = engine.decide(&question.join(" "), area.as_deref());
-            println!("{}", explain::render(&decision, &engine));
+            let request = explain::Request {
+                area: area.as_deref(),
+                want,
+                index_dir: &config.index_dir,
+                want_usage: "--want 正しい項目の id を付けると",
+            };
+            println!("{}", explain::render(&decision, &engine, &request));
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { csv } => {
@@ -319,7 +335,7 @@ fn open_records(config: &Config, data_dir: Option<PathBuf>) -> anyhow::Result<Op
 /// `dialogs/` for a staff report (loaded on its own: an error in index/ must not stop the
 /// report); its errors are `index check`'s to show.
 fn staff_dialogs(config: &Config) -> anyhow::Result<madoguchi::dialogs::Dialogs> {
-    madoguchi::dialogs::load(&config.dialogs_dir).0.context("dialogs/ has errors; run `madoguchi index check` for details")
+    madoguchi::dialogs::load(&config.dialogs_dir).0.context("dialogs/ にエラーがあります。madoguchi index check で直してください / dialogs/ has errors")
 }
 
 fn index_check(config: &Config, today: chrono::NaiveDate) -> ExitCode {
@@ -363,7 +379,7 @@ fn ask_batch(engine: &Engine, file: &Path, default_area: Option<&str>) -> anyhow
         Box::new(std::io::stdin().lock())
     } else {
         Box::new(std::io::BufReader::new(
-            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
+            std::fs::File::open(file).with_context(|| format!("{} を開けません / cannot open it", file.display()))?,
         ))
     };
     let mut out = std::io::stdout().lock();

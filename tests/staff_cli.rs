@@ -36,15 +36,100 @@ fn explain_shows_terms_area_candidates_and_decision() {
     let bridged = field(&text, "言い換えで足した言葉(wording.toml の [[bridge]])");
     assert_eq!(field(&text, "判定"), "答え(answer)", "{text}");
     assert!(text.contains("以上なので、1位を答えとして出します"), "{text}");
-    // Candidates: title, municipality, id, then confidence, BM25 and the matched words.
+    // Candidates: title, municipality, id, then confidence, BM25 and per matched word the field
+    // of the entry it was found in.
     let first = text.lines().position(|l| l.starts_with("  1. ")).unwrap_or_else(|| panic!("no candidate:\n{text}"));
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[first].contains("(世田谷区) setagaya/"), "{}", lines[first]);
     let scores = lines[first + 1];
-    assert!(scores.contains("確かさ 0.") && scores.contains("BM25 ") && scores.contains("一致した言葉: "), "{scores}");
-    let matched = scores.split("一致した言葉: ").nth(1).unwrap();
-    let known: Vec<&str> = terms.split(" / ").chain(bridged.split(" / ")).collect();
-    assert!(matched.split(" / ").all(|w| known.contains(&w)), "matched {matched} ⊄ terms {terms} + bridged {bridged}");
+    assert!(scores.contains("確かさ 0.") && scores.contains("BM25 "), "{scores}");
+    assert_eq!(lines[first + 2].trim(), "一致した言葉:", "{text}");
+    let known: Vec<&str> = terms.split(" / ").chain(bridged.split(" / ")).map(|t| t.trim_end_matches('＊')).collect();
+    let matches: Vec<&str> = lines[first + 3..].iter().take_while(|l| l.starts_with("       ")).copied().collect();
+    assert!(!matches.is_empty(), "{text}");
+    const KEYS: [&str; 9] = ["title", "aliases", "keywords", "questions", "summary", "for_whom", "categories", "details", "provider"];
+    for line in matches {
+        let (word, place) = line.trim().split_once(" … ").unwrap_or_else(|| panic!("{line}"));
+        let word = word.trim_end_matches("(言い換えで足した言葉)");
+        assert!(known.contains(&word), "matched {word} ⊄ terms {terms} + bridged {bridged}");
+        assert!(KEYS.iter().any(|k| place.starts_with(&format!("{k}「"))), "no field named: {line}");
+    }
+}
+
+/// The suggestion lines of an explanation: the file, and the items for each key.
+fn suggestion(text: &str) -> (std::path::PathBuf, Vec<(String, Vec<String>)>) {
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| l.contains(" に次を足すと、答えが「")).unwrap_or_else(|| panic!("no suggestion:\n{text}"));
+    let file = lines[at].trim().split(" に次を足すと").next().unwrap();
+    let mut changes = Vec::new();
+    for line in &lines[at + 1..] {
+        let Some((key, items)) = line.trim().split_once(" に: ") else { break };
+        let parsed: toml::Table = toml::from_str(&format!("v = [{items}]")).unwrap_or_else(|e| panic!("{items}: {e}"));
+        let items = parsed["v"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        changes.push((key.to_string(), items));
+    }
+    (file.into(), changes)
+}
+
+fn answer_of(ws: &Workspace, area: &str, question: &str) -> (String, String) {
+    let json: serde_json::Value = serde_json::from_str(&run_ok(ws, &["ask", "--json", "--area", area, question])).unwrap();
+    (json["kind"].as_str().unwrap().to_string(), json["answers"][0]["id"].as_str().unwrap_or("").to_string())
+}
+
+#[test]
+fn explain_suggests_a_change_that_applied_to_the_file_makes_the_entry_the_answer() {
+    let ws = Workspace::new();
+    let (want, question) = ("setagaya/kosodate-coordinator", "うちの子の夜泣きがひどくて、もうくたくたです");
+    assert_ne!(answer_of(&ws, "世田谷区", question), ("answer".into(), want.into()), "the case must start wrong");
+    let text = explain(&ws, &["--area", "世田谷区", "--want", want, question]);
+    assert!(text.contains(&format!("正しい答えとして指定された項目: 地域子育て支援コーディネーター(世田谷区) {want}")), "{text}");
+    assert!(field(&text, "  この項目にない質問の言葉").contains("夜泣き"), "{text}");
+    let (file, changes) = suggestion(&text);
+    assert_eq!(file, ws.path(&format!("index/{want}.toml")), "{text}");
+    assert!(changes.iter().any(|(key, items)| key == "questions" && items == &[question.to_string()]), "{changes:?}");
+
+    // Applied as staff would, to the file named.
+    let mut document: toml_edit::DocumentMut = std::fs::read_to_string(&file).unwrap().parse().unwrap();
+    for (key, items) in &changes {
+        let list = document[key.as_str()].as_array_mut().unwrap_or_else(|| panic!("{key} is a list in {}", file.display()));
+        items.iter().for_each(|item| list.push(item.as_str()));
+    }
+    std::fs::write(&file, document.to_string()).unwrap();
+    let check = ws.run(&["index", "check"]);
+    assert!(check.ok, "{}{}", check.stdout, check.stderr);
+    assert_eq!(answer_of(&ws, "世田谷区", question), ("answer".into(), want.into()));
+    // And explain now says there is nothing to change.
+    let text = explain(&ws, &["--area", "世田谷区", "--want", want, question]);
+    assert!(text.contains("すでにこの項目が答えです"), "{text}");
+}
+
+#[test]
+fn an_unsure_answer_gets_suggestions_for_its_candidates_each_of_which_works() {
+    let ws = Workspace::new();
+    let question = "うちの子の夜泣きがひどくて、もうくたくたです";
+    let text = explain(&ws, &["--area", "世田谷区", question]);
+    assert_eq!(field(&text, "判定"), "答えなし(fallback)", "{text}");
+    assert!(text.contains("近い候補のどれかが正しい答えなら:"), "{text}");
+    let (file, changes) = suggestion(&text);
+    let id = file.strip_prefix(ws.path("index")).unwrap().with_extension("");
+    let mut document: toml_edit::DocumentMut = std::fs::read_to_string(&file).unwrap().parse().unwrap();
+    for (key, items) in &changes {
+        let list = document[key.as_str()].as_array_mut().unwrap();
+        items.iter().for_each(|item| list.push(item.as_str()));
+    }
+    std::fs::write(&file, document.to_string()).unwrap();
+    assert_eq!(answer_of(&ws, "世田谷区", question), ("answer".into(), id.to_string_lossy().into_owned()));
+}
+
+#[test]
+fn want_names_an_entry_by_id_path_or_title_and_refuses_one_that_is_not_there() {
+    let ws = Workspace::new();
+    for name in ["setagaya/haishoku-service", "index/setagaya/haishoku-service.toml"] {
+        let text = explain(&ws, &["--area", "世田谷区", "--want", name, "ごはんを届けてほしい"]);
+        assert!(text.contains("正しい答えとして指定された項目: 配食サービス(世田谷区)"), "{name}: {text}");
+    }
+    let out = ws.run(&["explain", "--want", "setagaya/nai", "ごはん"]);
+    assert!(!out.ok && out.stderr.contains("--want「setagaya/nai」という項目はありません"), "{}", out.stderr);
 }
 
 #[test]

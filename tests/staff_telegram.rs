@@ -113,7 +113,7 @@ fn staff_get_stats_unanswered_with_handled_buttons_and_test() {
     fake.text(STAFF, "/test 用賀に住んでます。母のもの忘れがひどくなってきた");
     let sent = wait_messages(&fake, &bot, STAFF, 6);
     let explained = text_of(&sent[5]);
-    for part in ["判定: 答え(answer)", "自治体: 世田谷区(メッセージの地名から)", "確かさ 0.", "一致した言葉: ", "言い換えで足した言葉"] {
+    for part in ["判定: 答え(answer)", "自治体: 世田谷区(メッセージの地名から)", "確かさ 0.", "一致した言葉:", "言い換えで足した言葉"] {
         assert!(explained.contains(part), "{part} missing:\n{explained}");
     }
     // Bad arguments give the usage, not an error.
@@ -140,6 +140,19 @@ fn staff_get_stats_unanswered_with_handled_buttons_and_test() {
     assert_eq!(scoped.len(), 1);
     assert_eq!(scoped[0].body["scope"], serde_json::json!({"type": "chat", "chat_id": STAFF}));
     assert!(["start", "help", "stats", "unanswered", "test"].iter().all(|n| names(scoped[0]).contains(&n.to_string())));
+    drop(state);
+
+    // /test with the entry that should answer first: what kept it back, and the change tried.
+    fake.text(STAFF, "/test setagaya/kosodate-coordinator うちの子の夜泣きがひどくて、もうくたくたです");
+    let sent = wait_messages(&fake, &bot, STAFF, 9);
+    let explained: String = sent[8..].iter().map(text_of).collect();
+    for part in [
+        "正しい答えとして指定された項目: 地域子育て支援コーディネーター(世田谷区) setagaya/kosodate-coordinator",
+        "kosodate-coordinator.toml に次を足すと、答えが「地域子育て支援コーディネーター」になります",
+        "questions に: &quot;うちの子の夜泣きがひどくて、もうくたくたです&quot;",
+    ] {
+        assert!(explained.contains(part), "{part} missing:\n{explained}");
+    }
 }
 
 #[test]

@@ -275,6 +275,12 @@ impl SearchIndex {
         terms
     }
 
+    /// Whether any entry holds `term` in one of the text fields.
+    pub fn holds(&self, term: &str) -> bool {
+        let kana = (self.fields.len() - 1) as u8;
+        self.segments.iter().any(|s| s.terms.get(term).is_some_and(|p| p.iter().any(|p| p.field != kana)))
+    }
+
     /// The best `limit` entries for `query`, best first (on equal scores, the earlier entry).
     /// Empty when nothing matches.
     pub fn search(&self, query: &SearchQuery, limit: usize) -> Vec<Hit> {

@@ -107,6 +107,8 @@ pub struct Context<'a> {
     /// `[freshness] max_age_months`.
     pub max_age_months: u32,
     pub now: DateTime<Utc>,
+    /// Where the entries' files are, to name the file a `/test` suggestion changes.
+    pub index_dir: &'a std::path::Path,
 }
 
 /// The replies to a staff action.
@@ -116,8 +118,24 @@ pub fn respond(action: &Action, cx: &Context) -> Result<Vec<Reply>, StoreError> 
         Action::Usage => vec![Reply::text(texts.usage.trim_start())],
         Action::TestUsage => vec![Reply::text(&texts.test_usage)],
         Action::Test { question } => {
+            // `/test setagaya/haishoku-service 質問`: the entry that should answer, then the question.
+            let (want, question) = match question.split_once(char::is_whitespace) {
+                Some((first, rest)) if first.contains('/') && !rest.trim().is_empty() => {
+                    match cx.engine.knowledge().entry_named(first) {
+                        Some(want) => (Some(want), rest.trim()),
+                        None => (None, question.as_str()),
+                    }
+                }
+                _ => (None, question.as_str()),
+            };
             let decision = cx.engine.decide(question, None);
-            vec![Reply::text(crate::explain::render(&decision, cx.engine))]
+            let request = crate::explain::Request {
+                area: None,
+                want,
+                index_dir: cx.index_dir,
+                want_usage: "/test 正しい項目の id 質問 と送ると",
+            };
+            vec![Reply::text(crate::explain::render(&decision, cx.engine, &request))]
         }
         Action::Stats { days } => {
             let since = cx.now - chrono::Duration::days(i64::from(*days));

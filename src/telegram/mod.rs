@@ -496,7 +496,11 @@ async fn handle(update: &Update, bot: &Api, shared: &Shared) -> anyhow::Result<V
     let engine = shared.engine.current();
     let update_id = update.id.0;
     // Staff commands from staff ids; for anyone else this is `None` and nothing differs.
-    if let Some(replies) = staff::replies(&incoming, &shared.staff, &engine, &shared.store) {
+    // A staff command reads the records (/stats) or builds trial engines (/test's suggestions):
+    // blocking work, so this worker's other tasks move elsewhere meanwhile (the runtime is
+    // multi-threaded, see `serve`).
+    let staff_replies = tokio::task::block_in_place(|| staff::replies(&incoming, &shared.staff, &engine, &shared.store));
+    if let Some(replies) = staff_replies {
         staff::retire_pressed_button(bot, &incoming, &shared.retry).await;
         return Ok(outbound(&engine, update_id, incoming.chat_id, &replies));
     }

@@ -46,6 +46,8 @@ pub struct StaffOptions {
     pub max_age_months: u32,
     /// `[telegram] daily_summary`: when the summary goes to `staff_chat` (Japan time).
     pub daily_summary: Option<chrono::NaiveTime>,
+    /// Where the entries' files are, for `/test`'s suggestions.
+    pub index_dir: std::path::PathBuf,
 }
 
 impl StaffOptions {
@@ -55,6 +57,7 @@ impl StaffOptions {
             staff_chat: config.telegram.staff_chat,
             max_age_months: config.freshness.max_age_months,
             daily_summary: config.telegram.daily_summary.map(|time| time.0),
+            index_dir: config.index_dir.clone(),
         }
     }
 
@@ -84,7 +87,7 @@ pub(super) fn replies(incoming: &Incoming, options: &StaffOptions, engine: &Engi
         Action::Usage => "usage",
     };
     tracing::info!(staff = ?incoming.from, command = name, "staff command");
-    let cx = Context { engine, store, max_age_months: options.max_age_months, now: Utc::now() };
+    let cx = Context { engine, store, max_age_months: options.max_age_months, now: Utc::now(), index_dir: &options.index_dir };
     Some(respond(&action, &cx).unwrap_or_else(|e| {
         tracing::error!(command = name, "the staff command failed: {e}");
         vec![Reply::text(&engine.dialogs().texts.internal_error)]

@@ -58,6 +58,7 @@ async fn post_if_due(shared: &Arc<Shared>, bot: &Bot, chat: i64, at: NaiveTime) 
                 store: &shared.store,
                 max_age_months: shared.staff.max_age_months,
                 now: Utc::now(),
+                index_dir: &shared.staff.index_dir,
             };
             summary(&cx, date)
         })
