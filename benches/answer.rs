@@ -6,7 +6,7 @@
 //! over many runs, then the p50 / p90 / max of those medians. Criterion then measures six typical questions one by
 //! one (short, long, with a place, out of scope) and the whole set per iteration.
 //!
-//! `crisis/…` measures what the crisis check adds to an answer: `assess` alone on a message
+//! `crisis/…` measures what the crisis check adds to an answer: `assess_with` on a message
 //! already analysed (ordinary questions, where nearly always no rule word is found, and danger
 //! messages, where rules and modality run), and `analyze_question` against `analyze` (the
 //! morphemes the check reads are collected for questions only).
@@ -27,12 +27,15 @@ const QUESTIONS: [&str; 6] = [
     "一人暮らしの父の見守りをお願いしたいのですが、どこに相談すればよいでしょうか。用賀に住んでいます。",
 ];
 
-/// Danger messages for the crisis check's cost when it does find something (q6–q9).
-const DANGER: [&str; 4] = [
+/// Danger messages for the crisis check's cost when it does find something (q6–q11): the last
+/// two are read again, with their kana verbs given kanji and their romaji as kana.
+const DANGER: [&str; 6] = [
     "もう疲れた。死んでしまいたい",
     "介護のことで相談したいのですが、昨日から夫に毎日どなられて、きょうは叩かれました。",
     "友達が死にたいって言ってる",
     "祖母が風呂場で倒れて動かない",
+    "くすり いっぱい のんじゃった",
+    "mou shinitai",
 ];
 
 fn config() -> Config {
@@ -104,7 +107,8 @@ fn bench(c: &mut Criterion) {
     let mut crisis = c.benchmark_group("crisis");
     for (i, question) in QUESTIONS.iter().chain(DANGER.iter()).enumerate() {
         let analysis = engine.analyzer().analyze_question(question);
-        crisis.bench_function(format!("assess/q{i}"), |b| b.iter(|| engine.crisis().assess(&analysis)));
+        // What an answer pays: the check on the message, and on its kana and romaji readings.
+        crisis.bench_function(format!("assess/q{i}"), |b| b.iter(|| engine.crisis().assess_with(&analysis, engine.analyzer())));
     }
     crisis.bench_function("analyze_question/q5", |b| b.iter(|| engine.analyzer().analyze_question(QUESTIONS[5])));
     crisis.bench_function("analyze/q5", |b| b.iter(|| engine.analyzer().analyze(QUESTIONS[5])));

@@ -85,6 +85,23 @@ fn check_references(knowledge: &Knowledge, dialogs: &Dialogs, config: &Config) -
     problems
 }
 
+/// The problems of `dialogs/crisis.toml`'s rules, compiled against the analyzer as serving
+/// compiles them (with the dictionary and the wording rules of `index/`): what [`check`], which
+/// needs no dictionary, cannot see. Empty when the files themselves did not load.
+pub fn check_crisis_rules(checked: &Checked, dictionary: Dictionary) -> Vec<Problem> {
+    let (Some(knowledge), Some(dialogs)) = (&checked.knowledge, &checked.dialogs) else { return Vec::new() };
+    let rules = crate::analyzer::AnalyzerRules {
+        stopwords: knowledge.wording.stopwords.iter().cloned().collect(),
+        variants: knowledge.wording.variants.clone(),
+    };
+    let analyzer = crate::analyzer::Analyzer::new(dictionary, rules);
+    let source = &dialogs.crisis_source;
+    match crate::crisis::CrisisLayer::compile(&dialogs.crisis, &source.text, &source.path, &analyzer) {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems,
+    }
+}
+
 /// Builds the dictionary if needed and returns its directory.
 pub fn dictionary_dir(config: &Config) -> anyhow::Result<PathBuf> {
     let cache = config.effective_cache_dir();
@@ -118,7 +135,7 @@ pub fn build_checked(config: &Config, checked: Checked, dictionary: Dictionary) 
     };
     let cache = config.effective_cache_dir();
     Engine::build_cached(dictionary, knowledge, dialogs, config.engine.clone(), Some(&cache))
-        .context("検索の索引を作れませんでした / building the search index")
+        .context("回答の準備ができませんでした / building the engine")
 }
 
 fn refuse_errors(checked: &Checked) -> anyhow::Result<()> {

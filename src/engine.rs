@@ -94,6 +94,24 @@ pub struct Decision {
     pub explanation: Explanation,
 }
 
+/// Rules of `dialogs/crisis.toml` that do not compile: their words and endings are read by the
+/// dictionary, so only a build finds these. `index check` and a live reload show them to staff
+/// like any other problem (they reach callers through `anyhow`, by `downcast_ref`).
+#[derive(Debug, Clone)]
+pub struct CrisisProblems(pub Vec<crate::knowledge::Problem>);
+
+impl std::fmt::Display for CrisisProblems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "dialogs/crisis.toml のルールにエラーが {} 件あります / the crisis rules do not compile:", self.0.len())?;
+        for problem in &self.0 {
+            write!(f, "\n{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CrisisProblems {}
+
 /// The knowledge, the texts and the search index, built once and shared read-only.
 pub struct Engine {
     analyzer: Arc<Analyzer>,
@@ -182,10 +200,8 @@ impl Engine {
             })
             .collect();
         let source = &dialogs.crisis_source;
-        let crisis = CrisisLayer::compile(&dialogs.crisis, &source.text, &source.path, &analyzer).map_err(|problems| {
-            let lines: Vec<String> = problems.iter().filter(|p| p.is_error()).map(ToString::to_string).collect();
-            anyhow::anyhow!("{} has {} error(s):\n{}", source.path.display(), lines.len(), lines.join("\n"))
-        })?;
+        let crisis = CrisisLayer::compile(&dialogs.crisis, &source.text, &source.path, &analyzer)
+            .map_err(|problems| CrisisProblems(problems.into_iter().filter(|p| p.is_error()).collect()))?;
         let variants = &knowledge.wording.variants;
         let mut by_name: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         for (i, entry) in knowledge.entries.iter().enumerate() {
@@ -276,7 +292,7 @@ impl Engine {
             ..Explanation::default()
         };
         // Danger first, on the same analysis: nothing below can hide it.
-        let crisis = self.crisis.assess(&analysis);
+        let crisis = self.crisis.assess_with(&analysis, &self.analyzer);
         let general_windows = self.general_windows(area.as_deref());
         if let Some(lead) = self.crisis.lead(&crisis).filter(|k| k.level == Level::Urgent) {
             let mut windows: Vec<Scored> = Vec::new();

@@ -190,7 +190,11 @@ impl LiveEngine {
                 self.current.store(Arc::new(engine));
                 Outcome::Swapped { entries, warnings }
             }
-            Err(e) => Outcome::Failed { reason: format!("{e:#}") },
+            // Crisis rules that do not compile are the staff's to fix, like any other error.
+            Err(e) => match e.downcast_ref::<crate::engine::CrisisProblems>() {
+                Some(problems) => Outcome::Rejected { errors: problems.0.clone() },
+                None => Outcome::Failed { reason: format!("{e:#}") },
+            },
         }
     }
 }

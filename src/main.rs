@@ -339,7 +339,17 @@ fn staff_dialogs(config: &Config) -> anyhow::Result<madoguchi::dialogs::Dialogs>
 }
 
 fn index_check(config: &Config, today: chrono::NaiveDate) -> ExitCode {
-    let checked = app::check(config, today);
+    let mut checked = app::check(config, today);
+    // The crisis rules are read by the dictionary: compiled too, as serving will.
+    if checked.error_count() == 0 {
+        match app::dictionary_dir(config).and_then(|dir| Ok(madoguchi::dictionary::load(&dir)?)) {
+            Ok(dictionary) => {
+                let problems = app::check_crisis_rules(&checked, dictionary);
+                checked.problems.extend(problems);
+            }
+            Err(e) => eprintln!("日本語辞書を読めないため、危険のサインのルールは確かめていません / the crisis rules were not compiled: {e:#}"),
+        }
+    }
     for problem in &checked.problems {
         println!("{problem}");
     }

@@ -5,7 +5,8 @@
 //!   Rules in `dialogs/crisis.toml` are written against it. The goal is the issue's: every
 //!   urgent message gets the crisis reply, every disclosure at least the gentle lead, at most 1 %
 //!   of the others the crisis reply; the test holds the figures reached so far.
-//! - `tests/crisis/heldout.jsonl`: messages nobody tuned on. Measured and printed beside the
+//! - `tests/crisis/heldout.jsonl` and `heldout-2.jsonl` (written later, once the first had been
+//!   looked at): messages nobody tuned on. Measured and printed beside the
 //!   corpus (`cargo test --test crisis -- --nocapture`), never a reason to change a rule for
 //!   one message.
 //!
@@ -151,6 +152,8 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     report.print("tuning corpus (tests/crisis/corpus-*.jsonl)");
     let heldout = Report::of(engine, &corpus("heldout.jsonl"));
     heldout.print("held out (tests/crisis/heldout.jsonl, measured only)");
+    let second = Report::of(engine, &corpus("heldout-2.jsonl"));
+    second.print("held out, second set (tests/crisis/heldout-2.jsonl, written 2026-12-03, measured only)");
 
     let (urgent, met, _) = report.sum(0);
     let (gentle, led, _) = report.sum(1);
@@ -160,12 +163,47 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     // alarms. Not reached yet (the figures are printed above and in the note); these are
     // the figures reached on 2026-12-03, so a rule change can only move them towards the bar.
     // Raise them with every improvement; never lower them.
-    const URGENT_MET: usize = 273;
-    const GENTLE_LED: usize = 19;
+    const URGENT_MET: usize = 330;
+    const GENTLE_LED: usize = 30;
     const FALSE_ALARMS: usize = 18;
     assert!(met >= URGENT_MET, "urgent messages met {met} of {urgent}: fewer than the {URGENT_MET} reached before (misses listed above)");
     assert!(led >= GENTLE_LED, "disclosures led {led} of {gentle}: fewer than the {GENTLE_LED} reached before (misses listed above)");
     assert!(alarms <= FALSE_ALARMS, "false alarms {alarms} of {others}: more than the {FALSE_ALARMS} reached before (listed above)");
+}
+
+/// Written for the mechanisms, not taken from any corpus: danger typed in hiragana (the
+/// dictionary splits kana verbs by guesswork), in romaji or English, in regional endings, and
+/// ordinary messages holding the same kana.
+#[test]
+fn danger_in_kana_romaji_english_or_dialect_is_read_as_if_written_with_kanji() {
+    let engine = common::engine();
+    for (text, kind) in [
+        ("ははが たおれて うごかない", "emergency"),
+        ("くすりを30じょう のんだ", "suicide_act"),
+        ("しぬしかないのかな", "suicidal"),
+        ("おとうさんに けられた いたい", "violence"),
+        ("mou shinitai", "suicidal"),
+        ("kusuri zenbu nonda", "suicide_act"),
+        ("I want to die", "suicidal"),
+        ("my husband hits me every night", "violence"),
+        ("もう死にたか", "suicidal"),
+        ("ほんまに死にてえわ", "suicidal"),
+        ("じいちゃんが息しとらん", "emergency"),
+        ("しにたぃ", "suicidal"),
+        ("夫に首を絞められた", "violence"),
+    ] {
+        assert_eq!(outcome(engine, text), Outcome::Urgent(kind.into()), "{text}");
+    }
+    for text in [
+        "しにものぐるいで勉強して合格しました。奨学金の相談はどこですか",
+        "ためしにたべてみたら、おいしかった",
+        "できることを教えてください",
+        "暑すぎて死ぬかと思った。クールシェアの場所を教えて",
+        "help me find a daycare in Setagaya",
+        "小学生くらいの子が参加できる地域のイベントはありますか",
+    ] {
+        assert!(!matches!(outcome(engine, text), Outcome::Urgent(_)), "false alarm: {text}");
+    }
 }
 
 /// Welfare sentences of the kind residents add around what matters (the corpus's ordinary
@@ -196,7 +234,7 @@ proptest! {
     fn the_crisis_check_never_panics(text in "\\PC{0,300}|[\\x00-\\x{3000}]{0,80}|(死|に|た|い|ー|っ|て|、|。|🙏|\\n|\\u{200d}){0,60}") {
         let engine = common::engine();
         let analysis = engine.analyzer().analyze_question(&text);
-        let assessment = engine.crisis().assess(&analysis);
+        let assessment = engine.crisis().assess_with(&analysis, engine.analyzer());
         // Every kind named is one the layer knows.
         let _ = engine.crisis().lead(&assessment);
         let _ = engine.crisis().contacts_for(&assessment, Some("世田谷区"));

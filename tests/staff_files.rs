@@ -145,3 +145,27 @@ fn an_entry_copied_from_the_template_and_not_rewritten_is_refused_key_by_key() {
     // The template itself is not an entry.
     assert!(!out.stdout.contains("_template.toml"), "{}", out.stdout);
 }
+
+#[test]
+fn a_crisis_rule_the_dictionary_cannot_read_is_an_error_in_index_check_and_a_reload() {
+    let ws = Workspace::new();
+    let mut config = Config::load(&ws.path("config.toml"), true).unwrap();
+    config.cache_dir = Some(Path::new(env!("CARGO_TARGET_TMPDIR")).join("dictionary-cache"));
+    let live = LiveEngine::open(&config, chrono::Local::now().date_naive()).unwrap();
+
+    let path = ws.path("dialogs/crisis.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("\n[[rule]]\nkind = \"suicidal\"\nwhen = [\"死に:たい\"]\n");
+    std::fs::write(&path, &text).unwrap();
+    let line = text.lines().count();
+    let expected = format!("crisis.toml:{line}: エラー: 「死に」は活用した形なので、どの文にも当てはまりません");
+
+    let out = ws.run(&["index", "check"]);
+    assert!(!out.ok, "help: index check passed a crisis rule that matches nothing:\n{}", out.stdout);
+    assert!(out.stdout.contains(&expected) && out.stdout.contains("辞書の形「死ぬ」で書き"), "{expected}\n{}", out.stdout);
+    assert!(out.stdout.contains("エラー 1 件"), "{}", out.stdout);
+
+    let report = live.reload();
+    let Outcome::Rejected { errors } = &report.outcome else { panic!("help: the reload did not reject it: {report}") };
+    assert!(errors.len() == 1 && errors[0].to_string().contains(&expected), "{errors:#?}");
+}

@@ -522,12 +522,44 @@ pub fn normalize(text: &str, variants: &[(String, String)]) -> String {
             })
             .collect();
     }
+    // A small vowel after a kana it does not combine with (しにたぃ, くれなぃ, すごぉい) is
+    // casual typing of the vowel itself: written full size, the word is its own again. The
+    // pairs that spell one sound (てぃ, ふぁ, うぇ, しぇ, つぁ) keep theirs.
+    if out.contains(['ぁ', 'ぃ', 'ぅ', 'ぇ', 'ぉ']) {
+        let mut previous = ' ';
+        out = out
+            .chars()
+            .map(|c| {
+                let full = match c {
+                    'ぁ' | 'ぃ' | 'ぅ' | 'ぇ' | 'ぉ' if matches!(previous, 'ぁ'..='ゖ') && !combines(previous, c) => {
+                        char::from_u32(c as u32 + 1).unwrap_or(c)
+                    }
+                    c => c,
+                };
+                previous = c;
+                full
+            })
+            .collect();
+    }
     for (from, to) in variants {
         if out.contains(from.as_str()) {
             out = out.replace(from.as_str(), to);
         }
     }
     out
+}
+
+/// Whether a small vowel after `kana` spells one sound with it (てぃ, ふぁ, しぇ), as in loan
+/// words written in hiragana.
+fn combines(kana: char, small: char) -> bool {
+    match kana {
+        'ふ' | 'ゔ' | 'つ' | 'く' | 'ぐ' => true,
+        'て' | 'で' => small == 'ぃ',
+        'と' | 'ど' => small == 'ぅ',
+        'う' => matches!(small, 'ぃ' | 'ぇ' | 'ぉ'),
+        'し' | 'じ' | 'ち' | 'い' => small == 'ぇ',
+        _ => false,
+    }
 }
 
 /// Hiragana to katakana; everything else unchanged.
@@ -622,6 +654,14 @@ mod tests {
         assert_eq!(normalize("しにたーーい", &[]), "しにたい");
         assert_eq!(normalize("たすけて〜", &[]), "たすけて");
         assert_eq!(normalize("ヘルパーさん", &[]), "ヘルパーさん");
+    }
+
+    #[test]
+    fn small_vowels_typed_casually_are_full_size_but_not_in_the_sounds_they_spell() {
+        assert_eq!(normalize("しにたぃ。わかってくれなぃ", &[]), "しにたい。わかってくれない");
+        assert_eq!(normalize("すごぉい、ねぇ", &[]), "すごおい、ねえ");
+        assert_eq!(normalize("ふぁいる、でぃすく、うぇぶ、しぇあ", &[]), "ふぁいる、でぃすく、うぇぶ、しぇあ");
+        assert_eq!(normalize("ファイル", &[]), "ファイル");
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub struct CrisisFile {
     #[serde(default)]
     pub groups: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
     pub modality: ModalityWords,
+    /// Spoken and regional spellings of the endings rules write after `:` (たい → たか, てえ).
+    #[serde(default)]
+    pub spoken: BTreeMap<String, Vec<String>>,
     pub rule: Vec<Spanned<RuleSpec>>,
 }
 

@@ -11,6 +11,7 @@
 
 pub mod file;
 pub mod modality;
+pub mod restore;
 pub mod rules;
 
 use std::ops::Range;
@@ -100,6 +101,8 @@ pub struct CrisisLayer {
     rules: Vec<Rule>,
     lexicon: Lexicon,
     modality: ModalityLexicon,
+    /// The rules' verbs and adjectives as they are written in kana.
+    restorer: restore::Restorer,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -256,6 +259,7 @@ impl CrisisLayer {
             }
         };
         let mut rules = Vec::new();
+        let mut spoken_used: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
         for spanned in &file.rule {
             let r = spanned.get_ref();
             let line = line_of(text, spanned.span().start);
@@ -308,7 +312,7 @@ impl CrisisLayer {
                                 }
                             }
                         };
-                        let ending = match ending {
+                        let ending_bases = match ending {
                             None => None,
                             Some(e) => {
                                 let bases: Vec<String> = analyzer
@@ -327,7 +331,14 @@ impl CrisisLayer {
                                 Some(bases)
                             }
                         };
-                        items.push(Item { words, ending });
+                        let spoken = match ending.and_then(|e| file.spoken.get(e).map(|s| (e, s))) {
+                            Some((e, spellings)) => {
+                                spoken_used.insert(e.to_string());
+                                spellings.iter().map(|s| normalize(s, &[])).filter(|s| !s.is_empty()).collect()
+                            }
+                            None => Vec::new(),
+                        };
+                        items.push(Item { words, ending: ending_bases, spoken });
                     }
                     if !items.is_empty() {
                         alternatives.push(items);
@@ -343,10 +354,57 @@ impl CrisisLayer {
                 rules.push(Rule { kind, conditions, scope, line });
             }
         }
+        for ending in file.spoken.keys().filter(|e| !spoken_used.contains(*e)) {
+            let line = text.lines().position(|l| l.trim_start().trim_start_matches('"').starts_with(ending.as_str())).map(|i| i + 1);
+            problems.push(Problem::error(path, line, format!("[spoken] の「{ending}」は、どのルールの :{ending} にも使われていません"))
+                .hint("ルールで :たい のように書く続く形と同じ名前にしてください"));
+        }
         if problems.iter().any(Problem::is_error) {
             return Err(problems);
         }
-        Ok(CrisisLayer { contacts, kinds, rules, lexicon, modality })
+        let restorer = restore::Restorer::new(lexicon.words.iter().map(|w| w.text.as_str()), analyzer);
+        Ok(CrisisLayer { contacts, kinds, rules, lexicon, modality, restorer })
+    }
+
+    /// [`CrisisLayer::assess`] on the message, and again on it with the crisis words written
+    /// in kana given their kanji ([`restore`]), and with its romaji read as kana: a danger
+    /// written all in hiragana, or typed as shinitai, is read as one written with kanji. A rule
+    /// the message meets as written keeps that reading (its modality too); the other readings
+    /// only add what the spelling hid.
+    pub fn assess_with(&self, analysis: &Analysis, analyzer: &Analyzer) -> Assessment {
+        let mut assessment = self.assess(analysis);
+        let romaji = restore::romaji_as_kana(&analysis.normalized).map(|text| analyzer.analyze_question(&text));
+        if let Some(romaji) = &romaji {
+            self.add_new(&mut assessment, self.assess(romaji));
+        }
+        for start in std::iter::once(analysis).chain(romaji.as_ref()) {
+            // A restored text can hold more kana the dictionary now segments differently
+            // (しにたいしにたい): a second round reads those too.
+            let mut current: Option<Analysis> = None;
+            for _ in 0..2 {
+                let Some(text) = self.restorer.restore(current.as_ref().unwrap_or(start)) else { break };
+                let restored = analyzer.analyze_question(&text);
+                self.add_new(&mut assessment, self.assess(&restored));
+                current = Some(restored);
+            }
+        }
+        assessment.kinds.sort_by_key(|&k| (self.kinds[k].level, k));
+        assessment
+    }
+
+    /// The mentions of `more` whose rule `assessment` has none of, with their kinds.
+    fn add_new(&self, assessment: &mut Assessment, more: Assessment) {
+        for mention in more.mentions {
+            if assessment.mentions.iter().any(|m| m.line == mention.line) {
+                continue;
+            }
+            if let Some(kind) = mention.kind.as_deref().and_then(|id| self.kinds.iter().position(|k| k.id == id)) {
+                if !assessment.kinds.contains(&kind) {
+                    assessment.kinds.push(kind);
+                }
+            }
+            assessment.mentions.push(mention);
+        }
     }
 
     /// Every mention of danger in an analysed message, and the reply it calls for.
@@ -368,7 +426,7 @@ impl CrisisLayer {
             for range in ranges {
                 let mut matches = Vec::with_capacity(rule.conditions.len());
                 for condition in &rule.conditions {
-                    match condition.alternatives.iter().find_map(|items| phrase_at(items, &found, morphemes, range).map(|m| (m, items))) {
+                    match condition.alternatives.iter().find_map(|items| phrase_at(items, &found, &analysis.normalized, morphemes, range).map(|m| (m, items))) {
                         Some(m) => matches.push(m),
                         None => break,
                     }

@@ -124,9 +124,12 @@ impl ModalityLexicon {
         range.clone().find(|&i| cx.morphemes[i].base == base)
     }
 
-    /// 死ぬほど, 死ぬくらい, 死ぬかと思った.
+    /// 死ぬほど, 死ぬくらい, 死ぬかと思った. A noun before くらい is an estimate, not a figure
+    /// of speech (小学生くらいの子が一人で).
     fn degree(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
-        if tail.start < tail.end && self.is_any(cx, tail.start, &[&self.degree]) {
+        let predicate = cx.anchor.end.checked_sub(1).map(|i| &cx.morphemes[i]);
+        let noun = predicate.is_some_and(|m| matches!(m.pos, PartOfSpeech::Noun { .. }));
+        if tail.start < tail.end && !noun && self.is_any(cx, tail.start, &[&self.degree]) {
             return true;
         }
         let m = |i: usize| cx.morphemes.get(i);

@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use rustc_hash::FxHashMap;
 
-use crate::analyzer::{is_kana_word, to_hiragana, to_katakana, Analyzer, Morpheme, PartOfSpeech};
+use crate::analyzer::{is_kana_word, to_hiragana, to_katakana, Analyzer, ConjugatedForm, Morpheme, PartOfSpeech};
 
 /// Words allowed between two items of a phrase.
 pub const PHRASE_GAP: usize = 3;
@@ -34,6 +34,9 @@ pub struct Item {
     pub words: Vec<usize>,
     /// The base forms of the ending (たい → [たい]; なければよかった → [ない, ば, よい, た]).
     pub ending: Option<Vec<String>>,
+    /// Spoken and regional spellings of the ending, as written right after the word's stem
+    /// (`[spoken]` of crisis.toml: たい as たか, てえ), which the dictionary splits otherwise.
+    pub spoken: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -173,9 +176,27 @@ pub fn is_function(m: &Morpheme) -> bool {
     }
 }
 
-/// Same ending, another spelling: the conjunctive て is で after some verbs (死んで).
+/// Same ending, another spelling: the conjunctive て is で after some verbs (死んで); the
+/// passive れる is られる after a verb of the ichidan class (殴られる, 閉じ込められる).
 pub fn same_base(a: &str, b: &str) -> bool {
-    a == b || matches!((a, b), ("て", "で") | ("で", "て") | ("た", "だ") | ("だ", "た"))
+    a == b
+        || matches!(
+            (a, b),
+            ("て", "で") | ("で", "て") | ("た", "だ") | ("だ", "た") | ("れる", "られる") | ("られる", "れる")
+        )
+}
+
+/// Whether `m`, after `before`, is the negation an ending's ない stands for: ない itself, or
+/// the negative auxiliaries of older and regional speech after a verb's irrealis form (動かん,
+/// 目を開けず, 起きぬ) and Kansai's へん/ひん (返事せえへん).
+fn negates(m: &Morpheme, before: Option<&Morpheme>) -> bool {
+    let after_irrealis = before.is_some_and(|b| b.form == ConjugatedForm::Irrealis || matches!(b.pos, PartOfSpeech::Verb { .. }));
+    match m.base.as_str() {
+        "ない" => true,
+        "ん" | "ぬ" | "ず" => m.pos == PartOfSpeech::Auxiliary && after_irrealis,
+        "へん" | "ひん" => after_irrealis,
+        _ => false,
+    }
 }
 
 /// Where `ending` ends when it follows the morphemes before `start` (index after its last
@@ -185,9 +206,14 @@ pub fn ending_end(morphemes: &[Morpheme], start: usize, ending: &[String]) -> Op
     for i in start..morphemes.len().min(start + ENDING_REACH) {
         let m = &morphemes[i];
         let volitional = matches!(ending[next].as_str(), "う" | "よう");
+        let before = i.checked_sub(1).map(|b| &morphemes[b]);
         // The volitional う follows a verb (死のう, しまおう), not だ (死ぬだろう).
-        let fits = same_base(&m.base, &ending[next])
-            && (!volitional || i > 0 && matches!(morphemes[i - 1].pos, PartOfSpeech::Verb { .. }));
+        let fits = if ending[next] == "ない" {
+            negates(m, before)
+        } else {
+            same_base(&m.base, &ending[next])
+                && (!volitional || before.is_some_and(|b| matches!(b.pos, PartOfSpeech::Verb { .. })))
+        };
         if fits {
             next += 1;
             if next == ending.len() {
@@ -200,11 +226,33 @@ pub fn ending_end(morphemes: &[Morpheme], start: usize, ending: &[String]) -> Op
     None
 }
 
+/// Where a spoken spelling of an ending ends when it is written right after the word that ends
+/// at morpheme `start` (index after its last morpheme), or `None`. The word must be in its
+/// continuative form (死に|たか, 死に|てえ): the spellings stand for endings that follow it.
+pub fn spoken_end(text: &str, morphemes: &[Morpheme], start: usize, spoken: &[String]) -> Option<usize> {
+    let word = morphemes.get(start.checked_sub(1)?)?;
+    if word.form != ConjugatedForm::Continuative {
+        return None;
+    }
+    let rest = text.get(word.span.end..)?;
+    let spelling = spoken.iter().find(|s| rest.starts_with(s.as_str()))?;
+    let end = word.span.end + spelling.len();
+    // The spelling must end where a morpheme ends, or it is the start of another word (死に|たかった).
+    let last = (start..morphemes.len()).find(|&i| morphemes[i].span.end >= end)?;
+    (morphemes[last].span.end == end).then_some(last + 1)
+}
+
+/// Quotation marks, which stand inside a sentence.
+fn is_quote_mark(surface: &str) -> bool {
+    matches!(surface, "「" | "」" | "『" | "』" | "\"" | "“" | "”")
+}
+
 /// Where one phrase (items in order) stands among the words `found` within `sentence`.
-pub fn phrase_at(items: &[Item], found: &[Found], morphemes: &[Morpheme], sentence: &Range<usize>) -> Option<PhraseMatch> {
+pub fn phrase_at(items: &[Item], found: &[Found], text: &str, morphemes: &[Morpheme], sentence: &Range<usize>) -> Option<PhraseMatch> {
     struct Search<'a> {
         items: &'a [Item],
         found: &'a [Found],
+        text: &'a str,
         morphemes: &'a [Morpheme],
         sentence: &'a Range<usize>,
     }
@@ -219,12 +267,20 @@ pub fn phrase_at(items: &[Item], found: &[Found], morphemes: &[Morpheme], senten
                 }
                 if let Some(after) = after {
                     let near = f.range.start >= after && f.range.start <= after + PHRASE_GAP;
-                    if !near || self.morphemes[after..f.range.start].iter().any(|m| m.pos == PartOfSpeech::Symbol) {
+                    // A quotation mark does not part a phrase (「もう死ぬ」と言って); other marks do.
+                    let parted = || {
+                        self.morphemes[after..f.range.start]
+                            .iter()
+                            .any(|m| m.pos == PartOfSpeech::Symbol && !is_quote_mark(m.surface(self.text)))
+                    };
+                    if !near || parted() {
                         continue;
                     }
                 }
                 let end = match &item.ending {
-                    Some(ending) => match ending_end(self.morphemes, f.range.end, ending) {
+                    Some(ending) => match ending_end(self.morphemes, f.range.end, ending)
+                        .or_else(|| spoken_end(self.text, self.morphemes, f.range.end, &item.spoken))
+                    {
                         Some(end) if end <= self.sentence.end => end,
                         _ => continue,
                     },
@@ -247,7 +303,7 @@ pub fn phrase_at(items: &[Item], found: &[Found], morphemes: &[Morpheme], senten
     if items.is_empty() {
         return None;
     }
-    Search { items, found, morphemes, sentence }.from(0, None, 0, None)
+    Search { items, found, text, morphemes, sentence }.from(0, None, 0, None)
 }
 
 /// A phrase found in a sentence.
