@@ -305,3 +305,18 @@ fn a_database_in_use_by_the_bot_is_a_clear_message() {
     drop(held);
     assert!(ws.run(&["stats", "--data-dir", data.to_str().unwrap()]).ok);
 }
+
+#[test]
+fn stats_while_the_bot_holds_the_database_says_so_in_japanese_first() {
+    let ws = Workspace::new();
+    let data = bot_data(&ws);
+    // The running bot, as far as the database is concerned: this process holds its lock.
+    let _bot = Store::open(&data).unwrap();
+    for command in ["stats", "unanswered"] {
+        let out = ws.run(&[command, "--data-dir", data.to_str().unwrap()]);
+        assert!(!out.ok, "{command} opened a database the bot holds");
+        let first = out.stderr.lines().next().unwrap_or_default();
+        assert!(first.contains("ボットが動いている間は、記録は Telegram の /stats・/unanswered で見てください"), "{command}: {}", out.stderr);
+        assert!(!first.starts_with("Error") && !first.contains("WouldBlock"), "{command}: English first: {first}");
+    }
+}

@@ -169,3 +169,20 @@ fn a_crisis_rule_the_dictionary_cannot_read_is_an_error_in_index_check_and_a_rel
     let Outcome::Rejected { errors } = &report.outcome else { panic!("help: the reload did not reject it: {report}") };
     assert!(errors.len() == 1 && errors[0].to_string().contains(&expected), "{errors:#?}");
 }
+
+#[test]
+fn a_second_entry_with_the_same_title_names_its_line_and_the_first_file() {
+    let ws = Workspace::new();
+    let original = std::fs::read_to_string(ws.path("index/setagaya/haishoku-service.toml")).unwrap();
+    let copy = original.replace("id = \"setagaya/haishoku-service\"", "id = \"setagaya/haishoku-service2\"");
+    std::fs::write(ws.path("index/setagaya/haishoku-service2.toml"), &copy).unwrap();
+    let out = ws.run(&["index", "check"]);
+    assert!(!out.ok, "{}", out.stdout);
+    let line = copy.lines().position(|l| l.starts_with("title =")).unwrap() + 1;
+    let problems = problems_of(&out.stdout);
+    let said = problems
+        .iter()
+        .find(|p| p.contains(&format!("haishoku-service2.toml:{line}: エラー: 「配食サービス」は ")))
+        .unwrap_or_else(|| panic!("no line {line} for the duplicate title:\n{}", out.stdout));
+    assert!(said.contains("haishoku-service.toml にもあります") && said.contains("1つのファイルにまとめてください"), "{said}");
+}

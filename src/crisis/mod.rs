@@ -392,6 +392,12 @@ impl CrisisLayer {
         assessment
     }
 
+    /// The message as the crisis check reads it again with its kana verbs given kanji, if it
+    /// holds any (for explain and tests).
+    pub fn restored(&self, analysis: &Analysis) -> Option<String> {
+        self.restorer.restore(analysis)
+    }
+
     /// The mentions of `more` whose rule `assessment` has none of, with their kinds.
     fn add_new(&self, assessment: &mut Assessment, more: Assessment) {
         for mention in more.mentions {
@@ -418,7 +424,14 @@ impl CrisisLayer {
         }
         let sentences = sentences(morphemes, &analysis.normalized);
         let whole = 0..morphemes.len();
+        let mut present = vec![false; self.lexicon.words.len()];
+        for f in &found {
+            present[f.word] = true;
+        }
         for rule in &self.rules {
+            if !rule.conditions.iter().all(|c| c.may_hold(&present)) {
+                continue;
+            }
             let ranges: &[Range<usize>] = match rule.scope {
                 Scope::Sentence => &sentences,
                 Scope::Message => std::slice::from_ref(&whole),

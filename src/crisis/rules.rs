@@ -45,6 +45,17 @@ pub struct Condition {
     pub alternatives: Vec<Vec<Item>>,
 }
 
+impl Condition {
+    /// Whether some alternative's first word is among the words found (`found[word]`): a
+    /// condition can hold only then, and most do not for a given message, so a rule is passed
+    /// over without a phrase search.
+    pub fn may_hold(&self, found: &[bool]) -> bool {
+        self.alternatives
+            .iter()
+            .any(|items| items.first().is_some_and(|item| item.words.iter().any(|&w| found.get(w).copied().unwrap_or(false))))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     Sentence,
