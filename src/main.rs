@@ -347,7 +347,16 @@ fn index_check(config: &Config, today: chrono::NaiveDate) -> ExitCode {
                 let problems = app::check_crisis_rules(&checked, dictionary);
                 checked.problems.extend(problems);
             }
-            Err(e) => eprintln!("日本語辞書を読めないため、危険のサインのルールは確かめていません / the crisis rules were not compiled: {e:#}"),
+            // Not silently passed: counted with the warnings, so a check that could not
+            // compile the rules never reads as a clean one.
+            Err(e) => checked.problems.push(
+                madoguchi::knowledge::Problem::warning(
+                    &config.dialogs_dir.join(madoguchi::dialogs::CRISIS_FILE),
+                    None,
+                    format!("日本語辞書を読めないため、危険のサインのルールを確かめていません (管理者向けの詳細: {e:#})"),
+                )
+                .hint("ipadic_source(config.toml)と mecab-ipadic のインストールを確かめてから、もう一度 index check してください"),
+            ),
         }
     }
     for problem in &checked.problems {

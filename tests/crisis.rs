@@ -191,6 +191,10 @@ fn danger_in_kana_romaji_english_or_dialect_is_read_as_if_written_with_kanji() {
         ("じいちゃんが息しとらん", "emergency"),
         ("しにたぃ", "suicidal"),
         ("夫に首を絞められた", "violence"),
+        // The same rule met as written in an earlier sentence, in another modality, must not
+        // hide the one the kana reading finds now.
+        ("昔は死ぬしかないと思っていた。でもいまも しぬしかないのかな", "suicidal"),
+        ("友達が死にたいって言ってた。わたしも しぬしかないのかな", "suicidal"),
     ] {
         assert_eq!(outcome(engine, text), Outcome::Urgent(kind.into()), "{text}");
     }
@@ -201,6 +205,18 @@ fn danger_in_kana_romaji_english_or_dialect_is_read_as_if_written_with_kanji() {
         "暑すぎて死ぬかと思った。クールシェアの場所を教えて",
         "help me find a daycare in Setagaya",
         "小学生くらいの子が参加できる地域のイベントはありますか",
+        // Kana that spell a crisis word's form inside another word, or adjective stems.
+        "わたしはひとりでくらしています",
+        "からだのうごかしかたを おしえてほしい。めがわるいので",
+        "川の近くに住んでいますが、もうとんでもない雨で困っています",
+        "海の家のバイト、もうとんでもない忙しさでした",
+        "ぼくはひとりで2じかんくらいまってた",
+        // Rules for situations that must not take ordinary ones.
+        "2歳の子供が暴れて大変です。子育ての相談はどこですか",
+        "おばあちゃんが死んだって言ってた",
+        "宿題をやったけど、もう遅いと先生に言われた",
+        "薬を飲んだけど、もう遅いので寝ます",
+        "電話を切ったけど、もう遅かった",
     ] {
         assert!(!matches!(outcome(engine, text), Outcome::Urgent(_)), "false alarm: {text}");
     }

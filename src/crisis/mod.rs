@@ -81,6 +81,9 @@ pub struct Mention {
     pub modality: Modality,
     /// The reply it calls for after modality (`None`: answered as a welfare question).
     pub kind: Option<String>,
+    /// Which sentence of the message its predicate stands in (0-based).
+    #[serde(skip)]
+    pub sentence: usize,
 }
 
 /// What the crisis layer makes of one message.
@@ -312,6 +315,8 @@ impl CrisisLayer {
                                 }
                             }
                         };
+                        let plain = ending == Some(rules::PLAIN_ENDING);
+                        let ending = ending.filter(|_| !plain);
                         let ending_bases = match ending {
                             None => None,
                             Some(e) => {
@@ -338,7 +343,7 @@ impl CrisisLayer {
                             }
                             None => Vec::new(),
                         };
-                        items.push(Item { words, ending: ending_bases, spoken });
+                        items.push(Item { words, ending: ending_bases, spoken, plain });
                     }
                     if !items.is_empty() {
                         alternatives.push(items);
@@ -398,10 +403,12 @@ impl CrisisLayer {
         self.restorer.restore(analysis)
     }
 
-    /// The mentions of `more` whose rule `assessment` has none of, with their kinds.
+    /// The mentions of `more` that `assessment` does not hold (by rule and sentence), with their kinds.
     fn add_new(&self, assessment: &mut Assessment, more: Assessment) {
         for mention in more.mentions {
-            if assessment.mentions.iter().any(|m| m.line == mention.line) {
+            // The same rule in the same sentence is the same mention (the kana reading changes
+            // neither the sentences nor their order); in another sentence it is another.
+            if assessment.mentions.iter().any(|m| m.line == mention.line && m.sentence == mention.sentence) {
                 continue;
             }
             if let Some(kind) = mention.kind.as_deref().and_then(|id| self.kinds.iter().position(|k| k.id == id)) {
@@ -438,8 +445,10 @@ impl CrisisLayer {
             };
             for range in ranges {
                 let mut matches = Vec::with_capacity(rule.conditions.len());
+                // Only the words of this range can make a phrase in it (found is in text order).
+                let words = &found[found.partition_point(|f| f.range.start < range.start)..found.partition_point(|f| f.range.start < range.end)];
                 for condition in &rule.conditions {
-                    match condition.alternatives.iter().find_map(|items| phrase_at(items, &found, &analysis.normalized, morphemes, range).map(|m| (m, items))) {
+                    match condition.alternatives.iter().find_map(|items| phrase_at(items, words, &analysis.normalized, morphemes, range).map(|m| (m, items))) {
                         Some(m) => matches.push(m),
                         None => break,
                     }
@@ -452,7 +461,8 @@ impl CrisisLayer {
                     .iter()
                     .find(|(_, items)| items.iter().any(|i| i.ending.is_some()))
                     .unwrap_or(&matches[0]);
-                let sentence = sentences.iter().find(|s| s.contains(&lead.anchor.start)).cloned().unwrap_or(whole.clone());
+                let sentence_index = sentences.iter().position(|s| s.contains(&lead.anchor.start));
+                let sentence = sentence_index.map_or(whole.clone(), |i| sentences[i].clone());
                 let cx = Context {
                     text: &analysis.normalized,
                     morphemes,
@@ -481,6 +491,7 @@ impl CrisisLayer {
                     words,
                     modality,
                     kind: kind.map(|k| self.kinds[k].id.clone()),
+                    sentence: sentence_index.unwrap_or(0),
                 });
                 if let Some(kind) = kind {
                     if !assessment.kinds.contains(&kind) {

@@ -30,8 +30,6 @@ enum Next {
     Volitional,
     /// 音便: the て or た it stands before (死んで, 飲んだ, 帰って).
     Euphonic { voiced: bool },
-    /// An adjective's stem: anything (苦しい, 苦しくて, 苦しそう).
-    Any,
     /// A noun: a particle or the end (おっとが → 夫が, しょうがくせいです → 小学生です).
     Noun,
 }
@@ -40,7 +38,6 @@ impl Next {
     fn allows(self, after: Option<char>) -> bool {
         let hiragana = |c: char| matches!(c, 'ぁ'..='ゖ');
         match (self, after) {
-            (Next::Any, _) => true,
             (Next::Terminal | Next::Hypothetical, None) => true,
             (Next::Terminal | Next::Hypothetical, Some(c)) if !hiragana(c) => true,
             (Next::Irrealis, Some(c)) => matches!(c, 'な' | 'れ' | 'せ' | 'ず'),
@@ -129,10 +126,9 @@ impl Restorer {
             };
             let head: String = okurigana.chars().take(okurigana.chars().count() - 1).collect();
             let last = okurigana.chars().last().unwrap_or(' ');
+            // Adjectives written in kana the dictionary reads well (こわい, くるしい), and a
+            // stem alone is in too many words (くら of くらい, かた of やりかた).
             if adjective {
-                if let Some(stem) = okurigana.strip_suffix('い') {
-                    add(stem.to_string(), Next::Any);
-                }
                 continue;
             }
             // A verb: godan forms, and for one in る after an i or e sound the ichidan ones
@@ -174,15 +170,26 @@ impl Restorer {
         let text = &analysis.normalized;
         let mut out = String::with_capacity(text.len() + 16);
         let mut copied = 0;
-        for morpheme in &analysis.morphemes {
+        let morphemes = &analysis.morphemes;
+        // A form must end where the dictionary ended a word, or with what follows it make up
+        // the whole word (かえっ|て is the adverb かえって): inside a longer word (とん of
+        // とんでもない) it is no verb.
+        let ends_well = |start: usize, end: usize, next: Option<char>| {
+            morphemes.iter().any(|m| m.span.end == end)
+                || morphemes.iter().any(|m| m.span.start == start && Some(m.span.end) == next.map(|c| end + c.len_utf8()))
+        };
+        for morpheme in morphemes {
             let at = morpheme.span.start;
             if at < copied {
                 continue;
             }
-            let rest = &text[at..];
+            let Some(rest) = text.get(at..) else { continue };
             let Some(first) = rest.chars().next() else { continue };
             let Some(forms) = self.forms.get(&first) else { continue };
-            let fitting = forms.iter().find(|f| rest.starts_with(f.kana.as_str()) && f.next.allows(rest[f.kana.len()..].chars().next()));
+            let fitting = forms.iter().find(|f| {
+                let next = rest.get(f.kana.len()..).and_then(|r| r.chars().next());
+                rest.starts_with(f.kana.as_str()) && f.next.allows(next) && ends_well(at, at + f.kana.len(), next)
+            });
             if let Some(form) = fitting {
                 out.push_str(&text[copied..at]);
                 out.push_str(&form.kanji);

@@ -37,7 +37,12 @@ pub struct Item {
     /// Spoken and regional spellings of the ending, as written right after the word's stem
     /// (`[spoken]` of crisis.toml: たい as たか, てえ), which the dictionary splits otherwise.
     pub spoken: Vec<String>,
+    /// `:言い切り`: the word in its dictionary form itself (死ぬ in 「死ぬ」と言う, not 死んだ).
+    pub plain: bool,
 }
+
+/// The ending written for a word in its dictionary form (言い切りの形).
+pub const PLAIN_ENDING: &str = "言い切り";
 
 #[derive(Debug, Clone)]
 pub struct Condition {
@@ -287,6 +292,9 @@ pub fn phrase_at(items: &[Item], found: &[Found], text: &str, morphemes: &[Morph
                     if !near || parted() {
                         continue;
                     }
+                }
+                if item.plain && self.morphemes[f.range.end - 1].form != ConjugatedForm::Plain {
+                    continue;
                 }
                 let end = match &item.ending {
                     Some(ending) => match ending_end(self.morphemes, f.range.end, ending)

@@ -189,7 +189,7 @@ fn write_suggestions(out: &mut String, engine: &Engine, decision: &Decision, req
         words.into_iter().zip(found).filter(|(_, f)| f.is_empty()).map(|(w, _)| w).collect()
     };
     let threshold = engine.settings().min_confidence;
-    let _ = writeln!(out, "直し方の提案(知識のコピーに加えて、同じ質問で試した結果):");
+    let _ = writeln!(out, "直し方の提案(項目のコピーに足して、同じ質問で試した結果):");
     if let Some(want) = request.want {
         match suggest::suggest(engine, decision, request.area, want, &missing_for(want)) {
             Ok(suggestion) => write_suggestion(out, engine, &suggestion, request.index_dir, threshold),
@@ -205,7 +205,10 @@ fn write_suggestions(out: &mut String, engine: &Engine, decision: &Decision, req
     }
     let _ = writeln!(out, "  近い候補のどれかが正しい答えなら:");
     let mut offered = 0;
-    for candidate in decision.candidates.iter().take(TRIED_CANDIDATES) {
+    // Only a candidate already holding some of the resident's own words is a plausible answer
+    // (adding the wording alone would make almost any entry win).
+    let own = suggest::own_words(decision);
+    for candidate in decision.candidates.iter().filter(|c| c.matched.iter().any(|w| own.contains(w))).take(TRIED_CANDIDATES) {
         if let Ok(suggestion) = suggest::suggest(engine, decision, request.area, candidate.entry, &missing_for(candidate.entry)) {
             write_suggestion(out, engine, &suggestion, request.index_dir, threshold);
             offered += 1;

@@ -105,11 +105,11 @@ pub struct Placeholders {
 }
 
 impl Placeholders {
-    /// The keys whose template value can only be an example. The name, municipality, categories
-    /// and wording are not among them: a copied name is a duplicate title, and the rest may
-    /// rightly be the same.
-    const KEYS: [&'static str; 10] =
-        ["summary", "for_whom", "details", "source", "hours", "phone", "fax", "email", "address", "url"];
+    /// The keys whose template value can only be an example (the source's title, the note on
+    /// details, the contacts). The name, summary, for whom, categories and wording are not
+    /// among them: the template shows a real service there, and a real entry may rightly say
+    /// the same (子育て中の家庭).
+    const KEYS: [&'static str; 8] = ["details", "source", "hours", "phone", "fax", "email", "address", "url"];
 
     /// The example values of a template file; its own syntax errors are the caller's to report.
     pub fn from_template(text: &str) -> Result<Placeholders, toml::de::Error> {
@@ -131,10 +131,11 @@ impl Placeholders {
 /// A value no real entry holds, whatever the template says: only dots (`...`), an address that
 /// ends in them (`https://...`), a number of zeros (`03-0000-0000`), an example domain.
 fn is_placeholder(key: &str, value: &str) -> bool {
-    let value = value.trim();
+    let value = half_width_number(value.trim());
+    let value = value.as_str();
     let only_dots = !value.is_empty() && value.chars().all(|c| matches!(c, '.' | '…' | '．' | '・' | ' '));
     let zeros = matches!(key, "phone" | "fax") && value.contains("0000-0000");
-    let example = matches!(key, "email" | "url") && (value.contains("example.") || value.ends_with("..."));
+    let example = matches!(key, "email" | "url") && (value.contains("example.") || value.ends_with("...") || value.ends_with('…'));
     only_dots || zeros || example
 }
 

@@ -310,6 +310,20 @@ impl<'de, 'a> de::Deserializer<'de> for Typed<'a> {
         visitor.visit_newtype_struct(self)
     }
 
+    /// `toml::Spanned` (crisis.toml keeps positions) asks for its private fields: given, with
+    /// no position (only the error is wanted here).
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, ShapeError> {
+        if serde_spanned::de::is_spanned(name) {
+            return visitor.visit_map(serde_spanned::de::SpannedDeserializer::new(self, 0..0));
+        }
+        self.deserialize_any(visitor)
+    }
+
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _: &'static str,
@@ -324,7 +338,15 @@ impl<'de, 'a> de::Deserializer<'de> for Typed<'a> {
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit unit_struct
-        seq tuple tuple_struct map struct identifier ignored_any
+        seq tuple tuple_struct map identifier ignored_any
+    }
+}
+
+impl<'de, 'a> IntoDeserializer<'de, ShapeError> for Typed<'a> {
+    type Deserializer = Typed<'a>;
+
+    fn into_deserializer(self) -> Typed<'a> {
+        self
     }
 }
 
@@ -375,7 +397,7 @@ mod tests {
     #[allow(dead_code)]
     struct Rule {
         kind: Kind,
-        words: Vec<String>,
+        words: Vec<toml::Spanned<String>>,
     }
 
     #[derive(serde::Deserialize, Debug)]
@@ -393,7 +415,7 @@ mod tests {
         summary: Option<String>,
         verified: Option<toml::value::Datetime>,
         #[serde(default)]
-        rule: Vec<Rule>,
+        rule: Vec<toml::Spanned<Rule>>,
     }
 
     fn problem(text: &str) -> Problem {

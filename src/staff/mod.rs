@@ -123,7 +123,12 @@ pub fn respond(action: &Action, cx: &Context) -> Result<Vec<Reply>, StoreError> 
                 Some((first, rest)) if first.contains('/') && !rest.trim().is_empty() => {
                     match cx.engine.knowledge().entry_named(first) {
                         Some(want) => (Some(want), rest.trim()),
-                        None => (None, question.as_str()),
+                        // A mistyped id must not quietly become part of the question.
+                        None => {
+                            return Ok(vec![Reply::text(format!(
+                                "「{first}」という項目はありません。id(例: setagaya/haishoku-service)を確かめてください"
+                            ))])
+                        }
                     }
                 }
                 _ => (None, question.as_str()),
