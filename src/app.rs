@@ -90,11 +90,7 @@ fn check_references(knowledge: &Knowledge, dialogs: &Dialogs, config: &Config) -
 /// needs no dictionary, cannot see. Empty when the files themselves did not load.
 pub fn check_crisis_rules(checked: &Checked, dictionary: Dictionary) -> Vec<Problem> {
     let (Some(knowledge), Some(dialogs)) = (&checked.knowledge, &checked.dialogs) else { return Vec::new() };
-    let rules = crate::analyzer::AnalyzerRules {
-        stopwords: knowledge.wording.stopwords.iter().cloned().collect(),
-        variants: knowledge.wording.variants.clone(),
-    };
-    let analyzer = crate::analyzer::Analyzer::new(dictionary, rules);
+    let analyzer = crate::analyzer::Analyzer::new(dictionary, knowledge.analyzer_rules());
     let source = &dialogs.crisis_source;
     match crate::crisis::CrisisLayer::compile(&dialogs.crisis, &source.text, &source.path, &analyzer) {
         Ok(_) => Vec::new(),

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analyzer::{normalize, Analyzer, AnalyzerRules};
+use crate::analyzer::{normalize, Analyzer};
 use anyhow::Context as _;
 
 use crate::config::EngineConfig;
@@ -152,11 +152,7 @@ impl Engine {
         settings: EngineConfig,
         cache_dir: Option<&std::path::Path>,
     ) -> anyhow::Result<Engine> {
-        let rules = AnalyzerRules {
-            stopwords: knowledge.wording.stopwords.iter().cloned().collect(),
-            variants: knowledge.wording.variants.clone(),
-        };
-        let analyzer = Arc::new(Analyzer::new(dictionary, rules));
+        let analyzer = Arc::new(Analyzer::new(dictionary, knowledge.analyzer_rules()));
         Self::assemble(analyzer, knowledge, dialogs, settings, cache_dir)
     }
 

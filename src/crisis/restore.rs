@@ -174,9 +174,9 @@ impl Restorer {
         // A form must end where the dictionary ended a word, or with what follows it make up
         // the whole word (かえっ|て is the adverb かえって): inside a longer word (とん of
         // とんでもない) it is no verb.
-        let ends_well = |start: usize, end: usize, next: Option<char>| {
-            morphemes.iter().any(|m| m.span.end == end)
-                || morphemes.iter().any(|m| m.span.start == start && Some(m.span.end) == next.map(|c| end + c.len_utf8()))
+        // The morphemes are in text order, so their ends are sorted.
+        let ends_well = |word: &crate::analyzer::Morpheme, end: usize, next: Option<char>| {
+            morphemes.binary_search_by_key(&end, |m| m.span.end).is_ok() || Some(word.span.end) == next.map(|c| end + c.len_utf8())
         };
         for morpheme in morphemes {
             let at = morpheme.span.start;
@@ -188,7 +188,7 @@ impl Restorer {
             let Some(forms) = self.forms.get(&first) else { continue };
             let fitting = forms.iter().find(|f| {
                 let next = rest.get(f.kana.len()..).and_then(|r| r.chars().next());
-                rest.starts_with(f.kana.as_str()) && f.next.allows(next) && ends_well(at, at + f.kana.len(), next)
+                rest.starts_with(f.kana.as_str()) && f.next.allows(next) && ends_well(morpheme, at + f.kana.len(), next)
             });
             if let Some(form) = fitting {
                 out.push_str(&text[copied..at]);

@@ -15,23 +15,10 @@ pub struct Found {
     pub item: String,
 }
 
-/// Every key of an entry that search reads, strongest field first, with its items.
-pub fn items(entry: &Entry) -> Vec<(&'static str, &str)> {
-    let mut items: Vec<(&'static str, &str)> = vec![("title", &entry.title)];
-    items.extend(entry.aliases.iter().map(|a| ("aliases", a.as_str())));
-    items.extend(entry.keywords.iter().map(|k| ("keywords", k.as_str())));
-    items.extend(entry.questions.iter().map(|q| ("questions", q.as_str())));
-    items.push(("summary", &entry.summary));
-    items.push(("for_whom", &entry.for_whom));
-    items.extend(entry.categories.iter().map(|c| ("categories", c.as_str())));
-    items.extend(entry.details.as_deref().map(|d| ("details", d)));
-    items.extend(entry.provider.as_deref().map(|p| ("provider", p)));
-    items
-}
-
 /// Where each of `words` stands in `entry`: per word, the items holding it (empty when none).
 pub fn find(analyzer: &Analyzer, entry: &Entry, words: &[String]) -> Vec<Vec<Found>> {
-    let analysed: Vec<(&'static str, &str, Vec<String>)> = items(entry)
+    let analysed: Vec<(&'static str, &str, Vec<String>)> = entry
+        .searched_items()
         .into_iter()
         .map(|(key, item)| (key, item, analyzer.analyze(item).term_texts().into_iter().map(str::to_string).collect()))
         .collect();

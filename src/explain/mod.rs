@@ -44,10 +44,11 @@ pub fn render(decision: &Decision, engine: &Engine, request: &Request) -> String
         let _ = writeln!(out, "  (長いため、はじめの部分だけを読みました)");
     }
     // A word no entry holds cannot find anything: staff see which words the index lacks.
+    let unknown: Vec<bool> = e.terms.iter().map(|t| !engine.knows_term(t)).collect();
     let terms: Vec<String> =
-        e.terms.iter().map(|t| if engine.knows_term(t) { t.clone() } else { format!("{t}＊") }).collect();
+        e.terms.iter().zip(&unknown).map(|(t, &unknown)| if unknown { format!("{t}＊") } else { t.clone() }).collect();
     let _ = writeln!(out, "検索に使った言葉: {}", list(&terms));
-    if terms.len() > e.terms.iter().filter(|t| engine.knows_term(t)).count() {
+    if unknown.contains(&true) {
         let _ = writeln!(out, "  (＊はどの項目にもない言葉です。住民の言い方なら、合う項目の keywords に足せます)");
     }
     let _ = writeln!(out, "かな書きから読んだ言葉: {}", list(&e.kana_read));
@@ -115,10 +116,8 @@ pub fn render(decision: &Decision, engine: &Engine, request: &Request) -> String
         .map(|entry| format!("{}({})", entry.title, entry.municipality))
         .collect();
     let _ = writeln!(out, "総合相談窓口: {}", list(&windows));
-    if let Some(want) = request.want {
-        write_wanted(&mut out, engine, decision, want);
-    }
-    write_suggestions(&mut out, engine, decision, request);
+    let wanted_lacks = request.want.map(|want| write_wanted(&mut out, engine, decision, want));
+    write_suggestions(&mut out, engine, decision, request, wanted_lacks.as_deref());
     out.truncate(out.trim_end().len());
     out
 }
@@ -143,8 +142,8 @@ fn write_matches(out: &mut String, engine: &Engine, decision: &Decision, candida
     }
 }
 
-/// What kept the entry staff named from being the answer.
-fn write_wanted(out: &mut String, engine: &Engine, decision: &Decision, want: usize) {
+/// What kept the entry staff named from being the answer; returns the question's words it lacks.
+fn write_wanted(out: &mut String, engine: &Engine, decision: &Decision, want: usize) -> Vec<String> {
     let entry = engine.entry(want);
     let threshold = engine.settings().min_confidence;
     let _ = writeln!(out, "正しい答えとして指定された項目: {}({}) {}", entry.title, entry.municipality, entry.id);
@@ -178,11 +177,12 @@ fn write_wanted(out: &mut String, engine: &Engine, decision: &Decision, want: us
             );
         }
     }
+    missing.into_iter().map(str::to_string).collect()
 }
 
-/// The fixes tried: for the entry staff named, or else for the closest candidates of an unsure
-/// answer.
-fn write_suggestions(out: &mut String, engine: &Engine, decision: &Decision, request: &Request) {
+/// The fixes tried: for the entry staff named (`wanted_lacks`: the question's words it lacks, as
+/// [`write_wanted`] found them), or else for the closest candidates of an unsure answer.
+fn write_suggestions(out: &mut String, engine: &Engine, decision: &Decision, request: &Request, wanted_lacks: Option<&[String]>) {
     let missing_for = |entry: usize| -> Vec<String> {
         let words = suggest::own_words(decision);
         let found = fields::find(engine.analyzer(), engine.entry(entry), &words);
@@ -191,7 +191,8 @@ fn write_suggestions(out: &mut String, engine: &Engine, decision: &Decision, req
     let threshold = engine.settings().min_confidence;
     let _ = writeln!(out, "直し方の提案(項目のコピーに足して、同じ質問で試した結果):");
     if let Some(want) = request.want {
-        match suggest::suggest(engine, decision, request.area, want, &missing_for(want)) {
+        let lacks = wanted_lacks.map_or_else(|| missing_for(want), <[String]>::to_vec);
+        match suggest::suggest(engine, decision, request.area, want, &lacks) {
             Ok(suggestion) => write_suggestion(out, engine, &suggestion, request.index_dir, threshold),
             Err(why) => {
                 let _ = writeln!(out, "  {}", no_suggestion(&why, threshold));

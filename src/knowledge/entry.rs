@@ -289,6 +289,23 @@ impl Entry {
         (Some(entry), problems)
     }
 
+    /// Every text search reads, as (TOML key, item), in the order search indexes them: what a
+    /// service is called (title, aliases), the staff's wording (keywords), the example questions,
+    /// then the description. Search builds its fields from this list and explain names the keys
+    /// from it, so the two cannot disagree.
+    pub fn searched_items(&self) -> Vec<(&'static str, &str)> {
+        let mut items: Vec<(&'static str, &str)> = vec![("title", &self.title)];
+        items.extend(self.aliases.iter().map(|a| ("aliases", a.as_str())));
+        items.extend(self.keywords.iter().map(|k| ("keywords", k.as_str())));
+        items.extend(self.questions.iter().map(|q| ("questions", q.as_str())));
+        items.push(("summary", &self.summary));
+        items.push(("for_whom", &self.for_whom));
+        items.extend(self.categories.iter().map(|c| ("categories", c.as_str())));
+        items.extend(self.details.as_deref().map(|d| ("details", d)));
+        items.extend(self.provider.as_deref().map(|p| ("provider", p)));
+        items
+    }
+
     /// Whether the facts are older than `max_age_months` on `today`.
     pub fn is_stale(&self, today: NaiveDate, max_age_months: u32) -> bool {
         months_between(self.verified, today) >= max_age_months

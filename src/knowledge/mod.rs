@@ -75,6 +75,14 @@ impl Knowledge {
         self.entries.iter().find(|e| e.id == id)
     }
 
+    /// The analyzer rules staff keep in `wording.toml` (stopwords, spelling variants).
+    pub fn analyzer_rules(&self) -> crate::analyzer::AnalyzerRules {
+        crate::analyzer::AnalyzerRules {
+            stopwords: self.wording.stopwords.iter().cloned().collect(),
+            variants: self.wording.variants.clone(),
+        }
+    }
+
     /// The position of an entry in `entries`, by id.
     pub fn entry_index(&self, id: &str) -> Option<usize> {
         self.entries.iter().position(|e| e.id == id)

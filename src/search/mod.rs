@@ -541,17 +541,18 @@ fn analyse_all(entries: &[Entry], analyzer: &Analyzer) -> Vec<Vec<Analysis>> {
     })
 }
 
-/// The text of each of [`TEXT_FIELDS`] for an entry.
+/// The text of each of [`TEXT_FIELDS`] for an entry: its searched items, one per line, in the
+/// field their key belongs to.
 fn field_texts(entry: &Entry) -> [String; 4] {
-    let name = std::iter::once(entry.title.as_str()).chain(entry.aliases.iter().map(String::as_str));
-    let mut body = vec![entry.summary.as_str(), entry.for_whom.as_str()];
-    body.extend(entry.categories.iter().map(String::as_str));
-    body.extend(entry.details.as_deref());
-    body.extend(entry.provider.as_deref());
-    [
-        name.collect::<Vec<_>>().join("\n"),
-        entry.keywords.join("\n"),
-        entry.questions.join("\n"),
-        body.join("\n"),
-    ]
+    let mut fields: [Vec<&str>; 4] = Default::default();
+    for (key, item) in entry.searched_items() {
+        let field = match key {
+            "title" | "aliases" => 0,
+            "keywords" => 1,
+            "questions" => 2,
+            _ => 3,
+        };
+        fields[field].push(item);
+    }
+    fields.map(|items| items.join("\n"))
 }
