@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use madoguchi::config::Config;
-use madoguchi::engine::Engine;
+use madoguchi::answer::engine::Engine;
 
 const QUESTIONS: [&str; 6] = [
     "子どもをちょっと預かってもらえるところってある?世田谷区です",
@@ -43,7 +43,7 @@ fn config() -> Config {
 }
 
 /// The real entries, copied with varied names and wording until there are `n`.
-fn synthetic(engine: &Engine, n: usize) -> madoguchi::knowledge::Knowledge {
+fn synthetic(engine: &Engine, n: usize) -> madoguchi::content::knowledge::Knowledge {
     let mut knowledge = engine.knowledge().clone();
     let originals = knowledge.entries.clone();
     let fillers = ["相談会", "教室", "講座", "支援", "事業", "窓口", "の会", "ネット", "センター", "広場"];
@@ -65,7 +65,7 @@ fn synthetic(engine: &Engine, n: usize) -> madoguchi::knowledge::Knowledge {
 /// (`../shared` is beside the repository only where the outside evaluation lives).
 fn questions_of(relative: &str) -> Vec<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
-    match madoguchi::eval::read_cases(&path) {
+    match madoguchi::cli::eval::read_cases(&path) {
         Ok(cases) => cases.into_iter().map(|(_, case)| case.q).collect(),
         Err(_) => Vec::new(),
     }

@@ -11,17 +11,17 @@
 //! Telegram's own rate limits (30 messages/s overall, 1/s per chat) are lifted for the run: they
 //! are Telegram's, not the bot's cost, and would cap any figure at 30/s.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/support/common.rs"]
 mod common;
-#[path = "../tests/fake_bot_api/mod.rs"]
+#[path = "../tests/support/fake_bot_api.rs"]
 mod fake_bot_api;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fake_bot_api::FakeBotApi;
-use madoguchi::store::Store;
-use madoguchi::telegram::{serve, Options, Token};
+use madoguchi::serving::store::Store;
+use madoguchi::channels::telegram::{serve, Options, Token};
 use teloxide::adaptors::throttle::Limits;
 
 const ROUNDS: usize = 5;

@@ -8,10 +8,11 @@ use chrono::NaiveDate;
 use lindera::dictionary::Dictionary;
 
 use crate::config::Config;
-use crate::dialogs::{self, Dialogs};
-use crate::dictionary;
-use crate::engine::Engine;
-use crate::knowledge::{self, Knowledge, LoadOptions, Problem};
+use crate::content::dialogs::{self, Dialogs};
+use crate::japanese::dictionary;
+use crate::answer::engine::Engine;
+use crate::content::knowledge::{self, Knowledge, LoadOptions};
+use crate::content::{survey, Problem};
 
 /// Everything `index check` reports, and what serving would run with when there is no error.
 pub struct Checked {
@@ -37,10 +38,10 @@ pub fn check(config: &Config, today: NaiveDate) -> Checked {
     );
     problems.extend(report.problems);
     // What the loaders did not read is reported, never silently left out.
-    problems.extend(knowledge::survey::survey(
+    problems.extend(survey::survey(
         &config.index_dir,
         &config.dialogs_dir,
-        &knowledge::survey::Known {
+        &survey::Known {
             index_files: &[knowledge::PLACES_FILE, knowledge::WORDING_FILE],
             municipality_folders: &report.municipality_folders,
             dialogs_files: &[dialogs::TEXTS_FILE, dialogs::CRISIS_FILE, dialogs::MENU_FILE],
@@ -90,9 +91,9 @@ fn check_references(knowledge: &Knowledge, dialogs: &Dialogs, config: &Config) -
 /// needs no dictionary, cannot see. Empty when the files themselves did not load.
 pub fn check_crisis_rules(checked: &Checked, dictionary: Dictionary) -> Vec<Problem> {
     let (Some(knowledge), Some(dialogs)) = (&checked.knowledge, &checked.dialogs) else { return Vec::new() };
-    let analyzer = crate::analyzer::Analyzer::new(dictionary, knowledge.analyzer_rules());
+    let analyzer = crate::japanese::analyzer::Analyzer::new(dictionary, knowledge.analyzer_rules());
     let source = &dialogs.crisis_source;
-    match crate::crisis::CrisisLayer::compile(&dialogs.crisis, &source.text, &source.path, &analyzer) {
+    match crate::answer::crisis::CrisisLayer::compile(&dialogs.crisis, &source.text, &source.path, &analyzer) {
         Ok(_) => Vec::new(),
         Err(problems) => problems,
     }

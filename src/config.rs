@@ -1,8 +1,8 @@
 //! `config.toml`: where things live and the few numbers an operator may tune.
 //!
 //! Relative paths are resolved against the folder the config file is in, so
-//! `madoguchi --config /srv/madoguchi/config.toml ask …` works from anywhere. Environment
-//! variables and command-line flags override the file (see `main.rs`); unknown keys are errors
+//! `madoguchi --config /srv/madoguchi/config.toml ask …` works from anywhere. Command-line flags
+//! and then environment variables override the file (clap reads both, in `main.rs`); unknown keys are errors
 //! so that a typo never silently falls back to a default.
 
 use std::path::{Path, PathBuf};
@@ -162,20 +162,15 @@ impl Config {
         }
     }
 
-    /// The dictionary cache: `MADOGUCHI_CACHE_DIR`, then the file, then the user cache folder.
-    /// (`--cache-dir` is applied by the CLI before this is called.)
+    /// The dictionary cache: `cache_dir` (which the CLI sets from `--cache-dir` or
+    /// `MADOGUCHI_CACHE_DIR`), else the user cache folder.
     pub fn effective_cache_dir(&self) -> PathBuf {
-        if let Some(dir) = std::env::var_os("MADOGUCHI_CACHE_DIR").filter(|v| !v.is_empty()) {
-            return dir.into();
-        }
-        self.cache_dir.clone().unwrap_or_else(crate::dictionary::default_cache_dir)
+        self.cache_dir.clone().unwrap_or_else(crate::japanese::dictionary::default_cache_dir)
     }
 
-    /// The bot's data folder: `MADOGUCHI_DATA_DIR`, then the file, then the user data folder.
+    /// The bot's data folder: `data_dir` (which the CLI sets from `--data-dir` or
+    /// `MADOGUCHI_DATA_DIR`), else the user data folder.
     pub fn effective_data_dir(&self) -> PathBuf {
-        if let Some(dir) = std::env::var_os("MADOGUCHI_DATA_DIR").filter(|v| !v.is_empty()) {
-            return dir.into();
-        }
         self.data_dir.clone().unwrap_or_else(|| {
             dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("madoguchi")
         })

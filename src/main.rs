@@ -1,6 +1,7 @@
 //! The `madoguchi` command: the CLI definition plus glue. Everything it does lives in the
 //! library; see `lib.rs` for how the parts meet.
 
+use std::ffi::OsString;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,9 +10,13 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use madoguchi::config::Config;
-use madoguchi::engine::Engine;
-use madoguchi::store::{RecordRef, Store};
-use madoguchi::{app, chat, eval, explain, output, spreadsheet, staff};
+use madoguchi::answer::engine::Engine;
+use madoguchi::serving::store::{RecordRef, Store};
+use madoguchi::answer::explain;
+use madoguchi::channels::terminal as chat;
+use madoguchi::cli::{eval, output};
+use madoguchi::staff::csv_import as spreadsheet;
+use madoguchi::{app, staff};
 
 /// madoguchi (窓口): points residents' welfare questions to the right service window.
 #[derive(Parser)]
@@ -20,9 +25,14 @@ struct Cli {
     /// The config file.
     #[arg(long, global = true, default_value = "config.toml")]
     config: PathBuf,
-    /// Where the compiled dictionary is cached (overrides config.toml and MADOGUCHI_CACHE_DIR).
-    #[arg(long, global = true)]
-    cache_dir: Option<PathBuf>,
+    /// Where the compiled dictionary is cached (else config.toml's cache_dir, else the user's
+    /// cache folder). An empty value counts as none.
+    #[arg(long, global = true, env = "MADOGUCHI_CACHE_DIR", value_name = "DIR")]
+    cache_dir: Option<OsString>,
+    /// Where the bot keeps its state, read by `run`, `stats` and `unanswered` (else config.toml's
+    /// data_dir, else the user's data folder). An empty value counts as none.
+    #[arg(long, global = true, env = "MADOGUCHI_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<OsString>,
     #[command(subcommand)]
     command: Command,
 }
@@ -57,9 +67,9 @@ enum Command {
     },
     /// Run the Telegram bot (token in TELOXIDE_TOKEN; SIGTERM or Ctrl-C stops it).
     Run {
-        /// Where the bot keeps its state (overrides config.toml and MADOGUCHI_DATA_DIR).
-        #[arg(long, value_name = "DIR")]
-        data_dir: Option<PathBuf>,
+        /// The Bot API's base URL (else config.toml's [telegram] api_url, else Telegram's).
+        #[arg(long, env = "TELOXIDE_API_URL", value_name = "URL")]
+        api_url: Option<String>,
         /// Start afresh when the database cannot be read or its salt is missing or wrong: the
         /// damaged database is renamed to db.damaged-<time> (kept for a recovery), never deleted.
         #[arg(long)]
@@ -116,9 +126,6 @@ enum Command {
         /// Print the numbers as JSON.
         #[arg(long)]
         json: bool,
-        /// The bot's data folder (overrides config.toml and MADOGUCHI_DATA_DIR).
-        #[arg(long, value_name = "DIR")]
-        data_dir: Option<PathBuf>,
     },
     /// The questions the bot was unsure about and nobody marked handled, newest first, with
     /// personal data masked (for staff).
@@ -134,9 +141,6 @@ enum Command {
         /// Print the list as JSON.
         #[arg(long, conflicts_with = "handled")]
         json: bool,
-        /// The bot's data folder (overrides config.toml and MADOGUCHI_DATA_DIR).
-        #[arg(long, value_name = "DIR")]
-        data_dir: Option<PathBuf>,
     },
     /// Work with the staff-edited answers in index/.
     Index {
@@ -175,10 +179,13 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let must_exist = cli.config != Path::new("config.toml");
     let mut config = Config::load(&cli.config, must_exist)?;
-    if let Some(dir) = cli.cache_dir {
-        config.cache_dir = Some(dir.clone());
-        // The flag outranks the environment variable.
-        std::env::set_var("MADOGUCHI_CACHE_DIR", dir);
+    // Flag, then environment (clap reads both), then the file, then the default.
+    let given = |value: Option<OsString>| value.filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(dir) = given(cli.cache_dir) {
+        config.cache_dir = Some(dir);
+    }
+    if let Some(dir) = given(cli.data_dir) {
+        config.data_dir = Some(dir);
     }
     let today = app::today();
     match cli.command {
@@ -194,8 +201,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 if json {
                     println!("{}", serde_json::to_string(&output::json_answer(&decision, &engine))?);
                 } else {
-                    let reply = madoguchi::dialog::decision_reply(&decision, &engine);
-                    println!("{}", madoguchi::reply::render_plain(&reply, engine.dialogs()));
+                    let reply = madoguchi::conversation::dialog::decision_reply(&decision, &engine);
+                    println!("{}", madoguchi::conversation::reply::render_plain(&reply, engine.dialogs()));
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -235,12 +242,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             chat::run(&engine, std::io::stdin().is_terminal())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run { data_dir, reset_data } => {
-            madoguchi::telegram::run(&config, data_dir, reset_data, today)?;
+        Command::Run { api_url, reset_data } => {
+            if let Some(url) = api_url.filter(|url| !url.trim().is_empty()) {
+                config.telegram.api_url = Some(url);
+            }
+            madoguchi::channels::telegram::run(&config, reset_data, today)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Stats { days, json, data_dir } => {
-            let Some(store) = open_records(&config, data_dir)? else {
+        Command::Stats { days, json } => {
+            let Some(store) = open_records(&config)? else {
                 return Ok(ExitCode::FAILURE);
             };
             let checked = app::check(&config, today);
@@ -261,12 +271,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&stats)?);
             } else {
                 let reply = staff::stats_reply(&stats, &dialogs.texts.staff);
-                println!("{}", madoguchi::reply::render_plain(&reply, &dialogs));
+                println!("{}", madoguchi::conversation::reply::render_plain(&reply, &dialogs));
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Unanswered { limit, handled, json, data_dir } => {
-            let Some(store) = open_records(&config, data_dir)? else {
+        Command::Unanswered { limit, handled, json } => {
+            let Some(store) = open_records(&config)? else {
                 return Ok(ExitCode::FAILURE);
             };
             let checked = app::check(&config, today);
@@ -280,7 +290,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let review = store.mark_reviewed(reference, chrono::Utc::now())?;
                 println!("{}", staff::review_text(review, texts));
                 store.flush()?;
-                return Ok(if review == madoguchi::store::Review::NotFound { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+                return Ok(if review == madoguchi::serving::store::Review::NotFound { ExitCode::FAILURE } else { ExitCode::SUCCESS });
             }
             let all = staff::unanswered(&store, checked.knowledge.as_ref(), &texts.masks)?;
             if json {
@@ -288,7 +298,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(shown)?);
             } else {
                 let reply = staff::unanswered_reply(&all, limit, texts, staff::Keys::Printed);
-                println!("{}", madoguchi::reply::render_plain(&reply, &dialogs));
+                println!("{}", madoguchi::conversation::reply::render_plain(&reply, &dialogs));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -309,8 +319,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// The bot's store for a staff report, or `None` (after saying why) when no bot ever kept
 /// its database there: a mistyped folder must not get a fresh, empty database.
-fn open_records(config: &Config, data_dir: Option<PathBuf>) -> anyhow::Result<Option<Store>> {
-    let dir = data_dir.unwrap_or_else(|| config.effective_data_dir());
+fn open_records(config: &Config) -> anyhow::Result<Option<Store>> {
+    let dir = config.effective_data_dir();
     if !Store::exists(&dir) {
         eprintln!(
             "{} にはボットの記録がありません。`madoguchi run` に渡したのと同じフォルダを --data-dir か MADOGUCHI_DATA_DIR で指定してください。",
@@ -321,7 +331,7 @@ fn open_records(config: &Config, data_dir: Option<PathBuf>) -> anyhow::Result<Op
     // Staff read this: Japanese first. A busy database is the running bot: say where to look.
     let store = match Store::open(&dir) {
         Ok(store) => store,
-        Err(e @ madoguchi::store::OpenError::Busy(_)) => {
+        Err(e @ madoguchi::serving::store::OpenError::Busy(_)) => {
             return Err(anyhow::Error::new(e).context(
                 "ボットが動いている間は、記録は Telegram の /stats・/unanswered で見てください / \
                  while `madoguchi run` is running, use /stats and /unanswered in Telegram",
@@ -334,15 +344,15 @@ fn open_records(config: &Config, data_dir: Option<PathBuf>) -> anyhow::Result<Op
 
 /// `dialogs/` for a staff report (loaded on its own: an error in index/ must not stop the
 /// report); its errors are `index check`'s to show.
-fn staff_dialogs(config: &Config) -> anyhow::Result<madoguchi::dialogs::Dialogs> {
-    madoguchi::dialogs::load(&config.dialogs_dir).0.context("dialogs/ にエラーがあります。madoguchi index check で直してください / dialogs/ has errors")
+fn staff_dialogs(config: &Config) -> anyhow::Result<madoguchi::content::dialogs::Dialogs> {
+    madoguchi::content::dialogs::load(&config.dialogs_dir).0.context("dialogs/ にエラーがあります。madoguchi index check で直してください / dialogs/ has errors")
 }
 
 fn index_check(config: &Config, today: chrono::NaiveDate) -> ExitCode {
     let mut checked = app::check(config, today);
     // The crisis rules are read by the dictionary: compiled too, as serving will.
     if checked.error_count() == 0 {
-        match app::dictionary_dir(config).and_then(|dir| Ok(madoguchi::dictionary::load(&dir)?)) {
+        match app::dictionary_dir(config).and_then(|dir| Ok(madoguchi::japanese::dictionary::load(&dir)?)) {
             Ok(dictionary) => {
                 let problems = app::check_crisis_rules(&checked, dictionary);
                 checked.problems.extend(problems);
@@ -350,8 +360,8 @@ fn index_check(config: &Config, today: chrono::NaiveDate) -> ExitCode {
             // Not silently passed: counted with the warnings, so a check that could not
             // compile the rules never reads as a clean one.
             Err(e) => checked.problems.push(
-                madoguchi::knowledge::Problem::warning(
-                    &config.dialogs_dir.join(madoguchi::dialogs::CRISIS_FILE),
+                madoguchi::content::Problem::warning(
+                    &config.dialogs_dir.join(madoguchi::content::dialogs::CRISIS_FILE),
                     None,
                     format!("日本語辞書を読めないため、危険のサインのルールを確かめていません (管理者向けの詳細: {e:#})"),
                 )
@@ -379,7 +389,7 @@ fn index_check(config: &Config, today: chrono::NaiveDate) -> ExitCode {
 /// One JSON line per input line, flushed at once, so another program can drive it.
 /// `--area` as the engine knows it (a municipality, or a district it places in one); one it
 /// does not know is an error, never silently dropped.
-fn known_area(engine: &madoguchi::engine::Engine, area: Option<String>) -> anyhow::Result<Option<String>> {
+fn known_area(engine: &madoguchi::answer::engine::Engine, area: Option<String>) -> anyhow::Result<Option<String>> {
     let Some(area) = area.filter(|a| !a.trim().is_empty()) else { return Ok(None) };
     match engine.resolve_area(&area) {
         Some(_) => Ok(Some(area)),

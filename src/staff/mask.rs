@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 
 use regex::{Captures, Regex};
 
-use crate::dialogs::MaskLabels;
+use crate::content::dialogs::texts::MaskLabels;
 
 /// Digits as residents type them: ASCII and full-width.
 const DIGIT: &str = "[0-9０-９]";

@@ -16,6 +16,7 @@
 //! `[staff]`; replies are plain [`Reply`] data, HTML-escaped by the Telegram renderer and
 //! printed as is in the terminal.
 
+pub mod csv_import;
 pub mod mask;
 pub mod stats;
 pub mod summary;
@@ -24,12 +25,14 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::dialog::Input;
-use crate::dialogs::{fill, StaffTexts};
-use crate::engine::Engine;
-use crate::knowledge::Knowledge;
-use crate::reply::{Block, Button, Reply};
-use crate::store::{RecordRef, Review, Store, StoreError};
+use crate::conversation::command::{Command, Payload};
+use crate::conversation::dialog::Input;
+use crate::content::dialogs::template::fill;
+use crate::content::dialogs::texts::StaffTexts;
+use crate::answer::engine::Engine;
+use crate::content::knowledge::Knowledge;
+use crate::conversation::reply::{Block, Button, Reply};
+use crate::serving::store::{RecordRef, Review, Store, StoreError};
 
 pub use stats::Stats;
 
@@ -41,14 +44,6 @@ pub const MAX_STATS_DAYS: u32 = 366;
 pub const DEFAULT_UNANSWERED: usize = 10;
 /// One message, one button per question: keeps the reply readable and the keyboard small.
 pub const MAX_UNANSWERED: usize = 30;
-
-/// Staff button payloads. `st:` collides with none of `dialog::payload` (area:, e:, alts, fb+:,
-/// fb-:, gw, cat:, menu); with a 16-hex-digit reference the longest is 22 bytes, well within
-/// Telegram's 64.
-pub mod payload {
-    /// `st:ok:<record ref>`: mark that question handled.
-    pub const HANDLED: &str = "st:ok:";
-}
 
 /// What a staff member asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,23 +64,22 @@ pub enum Action {
 /// the adapter has already dropped the bot's name and ignored commands for other bots.
 pub fn action(input: &Input) -> Option<Action> {
     match input {
-        Input::Command { name, arg } => match name.as_str() {
-            "stats" => Some(match number(arg, DEFAULT_STATS_DAYS as usize, MAX_STATS_DAYS as usize) {
+        Input::Command { command, arg } => match command {
+            Command::Stats => Some(match number(arg, DEFAULT_STATS_DAYS as usize, MAX_STATS_DAYS as usize) {
                 Some(days) => Action::Stats { days: days as u32 },
                 None => Action::Usage,
             }),
-            "unanswered" => Some(match number(arg, DEFAULT_UNANSWERED, MAX_UNANSWERED) {
+            Command::Unanswered => Some(match number(arg, DEFAULT_UNANSWERED, MAX_UNANSWERED) {
                 Some(limit) => Action::Unanswered { limit },
                 None => Action::Usage,
             }),
-            "test" if arg.trim().is_empty() => Some(Action::TestUsage),
-            "test" => Some(Action::Test { question: arg.trim().to_string() }),
-            _ => None,
+            Command::Test if arg.trim().is_empty() => Some(Action::TestUsage),
+            Command::Test => Some(Action::Test { question: arg.trim().to_string() }),
+            // `/reload` is the serving side's (the adapter runs it); the rest are residents'.
+            Command::Reload | Command::Start | Command::Menu | Command::Area | Command::Help | Command::Forget => None,
         },
-        Input::Button(data) => {
-            data.strip_prefix(payload::HANDLED).map(|reference| Action::MarkHandled(reference.parse().ok()))
-        }
-        Input::Text(_) | Input::NotText => None,
+        Input::Button(Payload::Handled(reference)) => Some(Action::MarkHandled(reference.parse().ok())),
+        Input::Button(_) | Input::UnknownButton | Input::UnknownCommand(_) | Input::Text(_) | Input::NotText => None,
     }
 }
 
@@ -134,13 +128,13 @@ pub fn respond(action: &Action, cx: &Context) -> Result<Vec<Reply>, StoreError> 
                 _ => (None, question.as_str()),
             };
             let decision = cx.engine.decide(question, None);
-            let request = crate::explain::Request {
+            let request = crate::answer::explain::Request {
                 area: None,
                 want,
                 index_dir: cx.index_dir,
                 want_usage: "/test 正しい項目の id 質問 と送ると",
             };
-            vec![Reply::text(crate::explain::render(&decision, cx.engine, &request))]
+            vec![Reply::text(crate::answer::explain::render(&decision, cx.engine, &request))]
         }
         Action::Stats { days } => {
             let since = cx.now - chrono::Duration::days(i64::from(*days));
@@ -255,7 +249,7 @@ pub struct Unanswered {
 pub fn unanswered(
     store: &Store,
     knowledge: Option<&Knowledge>,
-    masks: &crate::dialogs::MaskLabels,
+    masks: &crate::content::dialogs::texts::MaskLabels,
 ) -> Result<Vec<Unanswered>, StoreError> {
     let mut out = Vec::new();
     for (reference, record) in store.records_since(DateTime::<Utc>::MIN_UTC)? {
@@ -315,7 +309,7 @@ pub fn unanswered_reply(all: &[Unanswered], limit: usize, texts: &StaffTexts, ke
         match keys {
             Keys::Buttons => buttons.push(vec![Button {
                 label: fill(&texts.handled_button, &[("n", &n)]),
-                payload: format!("{}{}", payload::HANDLED, item.reference),
+                payload: Payload::Handled(item.reference.to_string()),
             }]),
             Keys::Printed => {
                 text.push('\n');
@@ -335,7 +329,7 @@ mod tests {
     use super::*;
 
     fn command(name: &str, arg: &str) -> Input {
-        Input::Command { name: name.into(), arg: arg.into() }
+        Input::Command { command: name.parse().expect("a command"), arg: arg.into() }
     }
 
     #[test]
@@ -352,7 +346,7 @@ mod tests {
         assert_eq!(action(&command("test", " 母のもの忘れ ")), Some(Action::Test { question: "母のもの忘れ".into() }));
         assert_eq!(action(&command("test", "")), Some(Action::TestUsage));
         // Resident commands, text and resident buttons are not staff business.
-        for input in [command("help", ""), command("start", ""), Input::Text("/stats".into()), Input::NotText, Input::Button("fb+:a/b".into())] {
+        for input in [command("help", ""), command("start", ""), Input::Text("/stats".into()), Input::NotText, Input::Button(Payload::Helpful("a/b".into()))] {
             assert_eq!(action(&input), None, "{input:?}");
         }
     }
@@ -360,12 +354,10 @@ mod tests {
     #[test]
     fn handled_buttons_carry_a_reference_that_fits_telegram() {
         let reference = RecordRef(u64::MAX);
-        let data = format!("{}{}", payload::HANDLED, reference);
+        let data = Payload::Handled(reference.to_string()).to_string();
         assert!(data.len() <= 64, "{data}");
-        assert_eq!(action(&Input::Button(data)), Some(Action::MarkHandled(Some(reference))));
-        assert_eq!(action(&Input::Button("st:ok:zz".into())), Some(Action::MarkHandled(None)));
-        for resident in ["area:", "e:", "alts", "fb+:", "fb-:", "gw", "cat:", "menu"] {
-            assert!(!payload::HANDLED.starts_with(resident) && !resident.starts_with(payload::HANDLED));
-        }
+        let pressed = Payload::parse(&data).expect("a payload");
+        assert_eq!(action(&Input::Button(pressed)), Some(Action::MarkHandled(Some(reference))));
+        assert_eq!(action(&Input::Button(Payload::Handled("zz".into()))), Some(Action::MarkHandled(None)));
     }
 }

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use serde::Serialize;
 
-use crate::knowledge::Knowledge;
-use crate::store::Record;
+use crate::content::knowledge::Knowledge;
+use crate::serving::store::Record;
 
 /// Japan Standard Time: staff and residents live by it, the store keeps UTC.
 pub fn jst(time: DateTime<Utc>) -> chrono::NaiveDateTime {

@@ -10,9 +10,9 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 
 use super::{stats, stats_reply, unanswered, Context};
-use crate::dialogs::fill;
-use crate::reply::{Block, Reply};
-use crate::store::StoreError;
+use crate::content::dialogs::template::fill;
+use crate::conversation::reply::{Block, Reply};
+use crate::serving::store::StoreError;
 
 /// The summary covers the day before it: `/stats 1`.
 const SUMMARY_DAYS: u32 = 1;

@@ -1,0 +1,279 @@
+//! What a mention of danger is: happening now, someone else's, denied, past, a worry, or a
+//! figure of speech. Read from the grammar around the mention (conditional forms, the quoting と,
+//! たい followed by ない) and the words of `[modality]` in `dialogs/crisis.toml`.
+//!
+//! Pure functions of the morphemes; the rules say *that* a danger is mentioned, this says *how*.
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+use super::rules::{is_function, same_base, Found};
+use crate::japanese::analyzer::{ConjugatedForm, Morpheme, ParticleKind, PartOfSpeech};
+
+/// How a mention stands in its sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Modality {
+    /// Happening now, or the writer's stated intent.
+    Now,
+    /// About someone else (友達が死にたいと言っている).
+    ThirdPerson,
+    /// Said and then denied (死にたいわけじゃない, 死にたくはない).
+    Denied,
+    /// Long past (昔は死にたいと思っていた, 去年倒れて今は退院).
+    Past,
+    /// A worry about what may happen (倒れたらどうしよう, 倒れないか心配).
+    Worry,
+    /// A figure of speech (死ぬほど忙しい, 死ぬかと思った).
+    Degree,
+}
+
+impl Modality {
+    /// The words staff read in explain.
+    pub fn label(self) -> &'static str {
+        match self {
+            Modality::Now => "いま起きている・本人の気持ち",
+            Modality::ThirdPerson => "ほかの人のこと",
+            Modality::Denied => "打ち消し",
+            Modality::Past => "過去のこと",
+            Modality::Worry => "これからの心配",
+            Modality::Degree => "たとえ・大げさな言い方",
+        }
+    }
+}
+
+/// The `[modality]` word lists, as word ids of the lexicon.
+#[derive(Debug, Clone, Default)]
+pub struct ModalityLexicon {
+    pub others: Vec<usize>,
+    pub reporting: Vec<usize>,
+    pub past: Vec<usize>,
+    pub aftermath: Vec<usize>,
+    pub now: Vec<usize>,
+    pub worry: Vec<usize>,
+    pub denial: Vec<usize>,
+    pub degree: Vec<usize>,
+    pub wish: Vec<usize>,
+    pub hypothetical: Vec<usize>,
+    pub topic: Vec<usize>,
+    pub resolved: Vec<usize>,
+}
+
+/// Everything the modality of one mention is read from.
+pub struct Context<'a> {
+    /// The normalized text the morphemes' spans point into.
+    pub text: &'a str,
+    pub morphemes: &'a [Morpheme],
+    /// Every word of the lexicon found in the message.
+    pub found: &'a [Found],
+    pub sentence: Range<usize>,
+    /// The mention's predicate: its word and ending.
+    pub anchor: Range<usize>,
+    /// Where the whole mention begins.
+    pub start: usize,
+}
+
+impl ModalityLexicon {
+    pub fn of(&self, cx: &Context<'_>) -> Modality {
+        let tail = self.tail(cx);
+        if self.degree(cx, &tail) {
+            Modality::Degree
+        } else if self.denied(cx, &tail) {
+            Modality::Denied
+        } else if self.worry(cx, &tail) {
+            Modality::Worry
+        } else if self.past(cx, &tail) {
+            Modality::Past
+        } else if self.third_person(cx, &tail) {
+            Modality::ThirdPerson
+        } else {
+            Modality::Now
+        }
+    }
+
+    /// The grammar after the predicate, up to the next content word that is not a worry or a
+    /// reporting verb, or the sentence's end (a comma ends it too).
+    fn tail(&self, cx: &Context<'_>) -> Range<usize> {
+        let start = cx.anchor.end;
+        let mut end = start;
+        while end < cx.sentence.end && end < start + 12 {
+            let m = &cx.morphemes[end];
+            if m.pos == PartOfSpeech::Symbol && !is_bracket(m, cx) {
+                break;
+            }
+            end += 1;
+            // 思う and 考える carry the tense of a thought (死にたいと思っていた).
+            let thinking = matches!(m.base.as_str(), "思う" | "考える");
+            if !is_function(m) && !thinking && m.pos != PartOfSpeech::Symbol && !self.is_any(cx, end - 1, &[&self.worry, &self.reporting, &self.denial]) {
+                // Let one more content word in (思う in と思う, 心配 in か心配), nothing after it.
+                if end - start > 1 {
+                    break;
+                }
+            }
+        }
+        start..end
+    }
+
+    /// Whether morpheme `i` begins one of the words of `lists`.
+    fn is_any(&self, cx: &Context<'_>, i: usize, lists: &[&Vec<usize>]) -> bool {
+        cx.found.iter().any(|f| f.range.start == i && lists.iter().any(|l| l.contains(&f.word)))
+    }
+
+    fn base_in(&self, cx: &Context<'_>, range: &Range<usize>, base: &str) -> Option<usize> {
+        range.clone().find(|&i| cx.morphemes[i].base == base)
+    }
+
+    /// 死ぬほど, 死ぬくらい, 死ぬかと思った. A noun before くらい is an estimate, not a figure
+    /// of speech (小学生くらいの子が一人で).
+    fn degree(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
+        let predicate = cx.anchor.end.checked_sub(1).map(|i| &cx.morphemes[i]);
+        let noun = predicate.is_some_and(|m| matches!(m.pos, PartOfSpeech::Noun { .. }));
+        if tail.start < tail.end && !noun && self.is_any(cx, tail.start, &[&self.degree]) {
+            return true;
+        }
+        let m = |i: usize| cx.morphemes.get(i);
+        let is = |i: usize, base: &str| m(i).is_some_and(|m| m.base == base);
+        // …かと思った: a fright, not an intent; 死のうかと思う (a volitional before か) is one.
+        let volitional = tail.start > 0 && matches!(cx.morphemes[tail.start - 1].base.as_str(), "う" | "よう");
+        !volitional && is(tail.start, "か") && is(tail.start + 1, "と") && is(tail.start + 2, "思う")
+    }
+
+    /// たい followed by ない (死にたくない), a denial noun before ない (わけじゃない, つもりはない),
+    /// or a negated thought after a quote (死にたいとは思わない).
+    fn denied(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
+        let morphemes = cx.morphemes;
+        let negation = |i: usize| morphemes[i].base == "ない" || matches!(morphemes[i].base.as_str(), "ぬ" | "ん") && is_function(&morphemes[i]);
+        let anchor_end = cx.anchor.end;
+        // 死にたくない: the desire itself negated.
+        if anchor_end < morphemes.len() && anchor_end > 0 && morphemes[anchor_end - 1].base == "たい" && negation(anchor_end) {
+            return true;
+        }
+        let mut seen_denial = false;
+        let mut seen_quote = false;
+        for i in tail.clone() {
+            if self.is_any(cx, i, &[&self.denial]) {
+                seen_denial = true;
+            }
+            if morphemes[i].pos == PartOfSpeech::Particle(ParticleKind::Quote) {
+                seen_quote = true;
+            }
+            if (seen_denial || seen_quote && morphemes[..i].iter().rev().take(3).any(|m| m.base == "思う")) && negation(i) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// 倒れたら, 倒れれば, 倒れないか心配, 倒れるかも, 倒れそう.
+    fn worry(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
+        let morphemes = cx.morphemes;
+        let in_sentence = |f: &&Found| f.range.start >= cx.sentence.start && f.range.end <= cx.sentence.end;
+        // もし…, 万が一…: a supposition. 虐待の研修, 自殺を描いたドラマ: a noun talked about as a
+        // topic; a verb told with it is an event (ドラマを見ていたら殴られた), so only nouns.
+        let noun_mention = cx.anchor.end > cx.anchor.start && matches!(morphemes[cx.anchor.end - 1].pos, PartOfSpeech::Noun { .. });
+        if cx.found.iter().filter(in_sentence).any(|f| {
+            self.hypothetical.contains(&f.word) && f.range.end <= cx.start || noun_mention && self.topic.contains(&f.word)
+        }) {
+            return true;
+        }
+        for i in cx.anchor.start..tail.end {
+            let m = &morphemes[i];
+            let conditional = m.form == ConjugatedForm::Conditional && i + 1 < morphemes.len() && morphemes[i + 1].base == "ば"
+                || m.base == "た" && m.form == ConjugatedForm::Conditional
+                || m.base == "なら" && i >= cx.anchor.end
+                || m.base == "ても" || m.base == "でも" && m.pos == PartOfSpeech::Particle(ParticleKind::Conjunctive);
+            // なければよかった is a wish about the past, not a condition (the rule asks for it);
+            // 死ねたら楽なのに, 死ねばいい: a condition followed by a wish word is a wish.
+            let wish = (i + 1..(i + 4).min(cx.sentence.end)).any(|j| self.is_any(cx, j, &[&self.wish]));
+            if conditional && !wish && !(i + 2 < morphemes.len() && morphemes[i + 2].base == "よい") {
+                return true;
+            }
+            if i >= cx.anchor.end {
+                let maybe = m.base == "か" && morphemes.get(i + 1).is_some_and(|n| n.base == "も");
+                // 倒れそう (a verb: about to happen) is a worry; 苦しそう (an adjective: how
+                // someone looks now) is not.
+                let likely = m.base == "そう"
+                    && matches!(m.pos, PartOfSpeech::Noun { suffix: true, .. } | PartOfSpeech::Auxiliary)
+                    && !morphemes.get(i.wrapping_sub(1)).is_some_and(|p| matches!(p.pos, PartOfSpeech::Adjective { .. }));
+                if maybe || likely || self.is_any(cx, i, &[&self.worry]) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// A past time word before the mention (昔は, 去年) with the predicate in the past, or the
+    /// aftermath of an event told in the same sentence (倒れて…退院).
+    fn past(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
+        let morphemes = cx.morphemes;
+        let past_tense = self.base_in(cx, tail, "た").is_some() || self.base_in(cx, &(cx.anchor.start..tail.end), "た").is_some();
+        // 倒れて、… : the event told as one step of a story (the ending may hold the て).
+        let sequence = tail.start < tail.end && same_base(&morphemes[tail.start].base, "て")
+            || tail.start > 0 && same_base(&morphemes[tail.start - 1].base, "て");
+        // The nearest time word before the mention decides: 昔は…、今も… is now.
+        let time_word = cx
+            .found
+            .iter()
+            .filter(|f| f.range.end <= cx.start && f.range.start >= cx.sentence.start)
+            .filter(|f| self.past.contains(&f.word) || self.now.contains(&f.word))
+            .max_by_key(|f| f.range.start);
+        if let Some(word) = time_word {
+            if self.now.contains(&word.word) {
+                return false;
+            }
+            // 去年から, 昔から: since then, so still going on.
+            let since = morphemes.get(word.range.end).is_some_and(|m| matches!(m.base.as_str(), "から" | "以来"));
+            if !since && past_tense {
+                return true;
+            }
+        }
+        // The aftermath in the same sentence: 倒れて動かない。去年も入院した is an emergency now.
+        if (past_tense || sequence)
+            && cx.found.iter().any(|f| self.aftermath.contains(&f.word) && f.range.start >= cx.sentence.start && f.range.end <= cx.sentence.end)
+        {
+            return true;
+        }
+        // A story told as long past and over: 昔…殴られた。…今は自立して. The time word stands in
+        // the mention's sentence, before or after it (…飲んだことがあるが、もう15年前の話); the
+        // resolution anywhere after the mention.
+        let long_ago = cx.found.iter().any(|f| {
+            self.past.contains(&f.word)
+                && f.range.start >= cx.sentence.start
+                && f.range.end <= cx.sentence.end
+                && !morphemes.get(f.range.end).is_some_and(|m| matches!(m.base.as_str(), "から" | "以来"))
+        });
+        let resolved_after = cx.found.iter().any(|f| {
+            f.range.start >= cx.anchor.end
+                && (self.resolved.contains(&f.word)
+                    || self.now.contains(&f.word) && morphemes.get(f.range.end).is_some_and(|m| matches!(m.base.as_str(), "は" | "では")))
+        });
+        let told_in_past = past_tense || sequence || self.base_in(cx, &cx.sentence, "た").is_some();
+        told_in_past && long_ago && resolved_after
+    }
+
+    /// Someone else is the subject (友達が, 母は) before the mention, or its words are reported
+    /// (…と言っている, …ってLINEが来た).
+    fn third_person(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
+        let morphemes = cx.morphemes;
+        for i in tail.clone() {
+            if matches!(morphemes[i].pos, PartOfSpeech::Particle(ParticleKind::Quote))
+                && (i + 1..(i + 4).min(morphemes.len())).any(|j| self.is_any(cx, j, &[&self.reporting]))
+            {
+                return true;
+            }
+        }
+        cx.found.iter().any(|f| {
+            self.others.contains(&f.word)
+                && f.range.start >= cx.sentence.start
+                && f.range.end <= cx.start
+                && morphemes.get(f.range.end).is_some_and(|m| matches!(m.base.as_str(), "が" | "は" | "も"))
+        })
+    }
+}
+
+/// 「死にたい」って: quotation marks do not end the grammar around a mention.
+fn is_bracket(m: &Morpheme, cx: &Context<'_>) -> bool {
+    matches!(m.surface(cx.text), "「" | "」" | "『" | "』" | "\"" | "'" | "(" | ")")
+}

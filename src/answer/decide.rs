@@ -1,0 +1,240 @@
+//! How the engine answers one question: a question (and maybe an area) in, a [`Decision`] out.
+//!
+//! It knows nothing of Telegram or terminals. The order of work is the order of priority, one
+//! step per function:
+//! 1. **Area** ([`Engine::place`]): the one given, else the first municipality or district the
+//!    message names (`index/places.toml`).
+//! 2. **Crisis**: the crisis layer ([`crate::answer::crisis`]) reads the question's morphemes with
+//!    the rules of `dialogs/crisis.toml` before any search, so a failure in search can never hide
+//!    the contacts; an urgent reply skips search altogether ([`Engine::crisis_decision`]), a
+//!    gentle one leads the answer.
+//! 3. **Query** ([`Engine::query`]): the resident's words. Municipality names stop counting as
+//!    search terms (otherwise 「大垣」 pulls up everything named 大垣市…); district names count
+//!    only against names and keywords, where they tell local groups apart (墨俣 →
+//!    すのまた支え愛の会). Kana-written stretches add the index's words they **spell**
+//!    ([`KanaSpellings`](crate::japanese::kana_spellings::KanaSpellings): はいしょく → 配食, where
+//!    IPADIC cut は/いしょく), then staff **bridges** add the other wordings of a need
+//!    (ちょっと預かる → 一時預かり).
+//! 4. **Search** within the area (all areas when unknown), with a bonus for a service the
+//!    message names outright ([`Engine::hits`]).
+//! 5. **Rank** ([`Engine::rank`]) and **choose** ([`Engine::choose`]): `answer` when the best
+//!    candidate is confident, else `fallback` with the closest candidates and the general
+//!    window. Confidence combines the score with how much of the message the candidate
+//!    explains; the threshold is calibrated on `tests/questions.jsonl` (see README).
+
+use rustc_hash::FxHashSet as HashSet;
+
+use crate::answer::crisis::{CrisisKind, Level};
+use crate::answer::decision::{Decision, Explanation, Kind, Scored};
+use crate::answer::engine::Engine;
+use crate::answer::search::{Hit, QueryTerm, SearchQuery};
+use crate::content::knowledge::PlaceMention;
+use crate::japanese::analyzer::{kana_bigrams, Analysis, KanaRun, MAX_ANALYZED_CHARS};
+use crate::japanese::kana_spellings::MIN_READING_CHARS;
+
+/// Weight of a word added by a bridge, relative to the resident's own words.
+const BRIDGE_WEIGHT: f32 = 0.7;
+/// Katakana bigrams searched per question at most.
+const MAX_QUERY_BIGRAMS: usize = 24;
+/// Added to the score of an entry whose name the message contains.
+const NAME_BONUS: f32 = 8.0;
+/// How many hits the decision looks at.
+const SEARCH_DEPTH: usize = 10;
+/// The score at which a candidate's `strength` is one half (see [`confidence`]).
+const SCORE_HALF: f32 = 8.0;
+
+/// Where the question is about.
+struct Place {
+    /// The area used: given, or read from the message.
+    area: Option<String>,
+    from_message: bool,
+    /// The place names the message holds, first first.
+    mentions: Vec<PlaceMention>,
+}
+
+impl Engine {
+    /// Answers one question. `area` is the resident's setting, if any (an official name).
+    pub fn decide(&self, question: &str, area: Option<&str>) -> Decision {
+        let analysis = self.analyzer.analyze_question(question);
+        let cut = question.chars().count() > MAX_ANALYZED_CHARS;
+        let place = self.place(&analysis.normalized, area);
+        let mut explanation = Explanation {
+            normalized: analysis.normalized.clone(),
+            places: place.mentions.iter().map(|m| m.name.clone()).collect(),
+            ..Explanation::default()
+        };
+        // Danger first, on the same analysis: nothing below can hide it.
+        let crisis = self.crisis.assess_with(&analysis, &self.analyzer);
+        let general_windows = self.general_windows(place.area.as_deref());
+        let decision = |kind, candidates, empty, crisis, explanation| Decision {
+            question: question.to_string(),
+            kind,
+            area: place.area.clone(),
+            area_from_message: place.from_message,
+            candidates,
+            general_windows: general_windows.clone(),
+            empty,
+            cut,
+            crisis,
+            explanation,
+        };
+        if let Some(lead) = self.crisis.lead(&crisis).filter(|k| k.level == Level::Urgent) {
+            let windows = self.crisis_windows(lead, place.area.as_deref());
+            return decision(Kind::Crisis, windows, false, crisis, explanation);
+        }
+        let query = self.query(&analysis, &place, &mut explanation);
+        let hits = self.hits(&query, &analysis.normalized, &mut explanation);
+        let empty = query.terms.is_empty() && query.kana_bigrams.is_empty() && explanation.named.is_empty();
+        let ranked = self.rank(&hits, &query, &explanation);
+        let (kind, candidates) = self.choose(ranked, empty);
+        decision(kind, candidates, empty, crisis, explanation)
+    }
+
+    /// The area: the one given (if the engine knows it), else the first place the message names.
+    fn place(&self, normalized: &str, given: Option<&str>) -> Place {
+        let mentions = self.knowledge.places.mentions(normalized);
+        let given = given.and_then(|a| self.resolve_area(a));
+        let from_message = given.is_none() && !mentions.is_empty();
+        let area = given.or_else(|| mentions.first().map(|m| m.municipality.clone()));
+        Place { area, from_message, mentions }
+    }
+
+    /// The windows an urgent reply shows after its contacts: those its kind names, of the area.
+    fn crisis_windows(&self, lead: &CrisisKind, area: Option<&str>) -> Vec<Scored> {
+        let mut windows: Vec<Scored> = Vec::new();
+        for index in lead.windows.iter().filter_map(|id| self.entry_index(id)) {
+            let entry = &self.knowledge.entries[index];
+            if area.is_none_or(|a| entry.municipality == a) && !windows.iter().any(|w| w.entry == index) {
+                windows.push(Scored { entry: index, score: 0.0, confidence: 1.0, matched: Vec::new() });
+            }
+        }
+        windows
+    }
+
+    /// The search query: the resident's words (place names set the area instead), the index's
+    /// words their kana spells, the bridges' wordings, and a few kana bigrams.
+    fn query(&self, analysis: &Analysis, place: &Place, explanation: &mut Explanation) -> SearchQuery {
+        let overlaps = |span: &std::ops::Range<usize>, m: &PlaceMention| m.span.start < span.end && span.start < m.span.end;
+        let mut terms: Vec<QueryTerm> = Vec::with_capacity(analysis.terms.len());
+        let mut seen: HashSet<&str> = HashSet::default();
+        // The resident's words that are not place names: what bridges start from.
+        let mut own_terms: HashSet<&str> = HashSet::default();
+        for term in &analysis.terms {
+            let mention = place.mentions.iter().find(|m| overlaps(&term.span, m));
+            if matches!(mention, Some(p) if !p.is_district) || !seen.insert(term.text.as_str()) {
+                continue;
+            }
+            if mention.is_none() {
+                own_terms.insert(term.text.as_str());
+            }
+            terms.push(QueryTerm { text: term.text.clone(), weight: 1.0, names_only: mention.is_some() });
+        }
+        explanation.terms = terms.iter().map(|t| t.text.clone()).collect();
+        // Kana-written stretches, but not a place name's: its kana would pull toward entries
+        // that merely mention the place.
+        let kana_runs: Vec<&KanaRun> =
+            analysis.kana_spelled_runs.iter().filter(|run| !place.mentions.iter().any(|m| overlaps(&run.span, m))).collect();
+        if kana_runs.iter().any(|run| run.reading.chars().count() >= MIN_READING_CHARS) {
+            let spellings = self.kana_spellings();
+            for term in kana_runs.iter().flat_map(|run| spellings.terms_in(&run.reading)) {
+                if seen.insert(term) {
+                    own_terms.insert(term);
+                    explanation.kana_read.push(term.to_string());
+                    terms.push(QueryTerm { text: term.to_string(), weight: 1.0, names_only: false });
+                }
+            }
+        }
+        for group in &self.bridges {
+            if group.iter().any(|phrase| phrase.iter().all(|w| own_terms.contains(w.as_str()))) {
+                for word in group.iter().flatten() {
+                    if seen.insert(word.as_str()) {
+                        explanation.bridged.push(word.clone());
+                        terms.push(QueryTerm { text: word.clone(), weight: BRIDGE_WEIGHT, names_only: false });
+                    }
+                }
+            }
+        }
+        // Bigrams rescue kana spellings; a few dozen are plenty, and each costs a term lookup.
+        let mut bigrams = if place.mentions.is_empty() {
+            analysis.kana_spelled_bigrams.clone()
+        } else {
+            kana_bigrams(kana_runs.iter().filter(|run| run.has_content).map(|run| run.reading.as_str()))
+        };
+        bigrams.truncate(MAX_QUERY_BIGRAMS);
+        SearchQuery { terms, kana_bigrams: bigrams, municipality: place.area.clone() }
+    }
+
+    /// The search's hits, best first, with a bonus for each service the message names: a
+    /// resident who writes a service's name (りんく, 社協, 家族会) means that service.
+    fn hits(&self, query: &SearchQuery, normalized: &str, explanation: &mut Explanation) -> Vec<Hit> {
+        let mut hits = self.search.search(query, SEARCH_DEPTH);
+        for entry in self.named_entries(normalized, query.municipality.as_deref()) {
+            match hits.iter_mut().find(|h| h.entry == entry) {
+                Some(hit) => hit.score += NAME_BONUS,
+                None => hits.push(Hit { entry, score: NAME_BONUS, matched: Vec::new() }),
+            }
+            explanation.named.push(self.knowledge.entries[entry].title.clone());
+        }
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+        hits
+    }
+
+    /// The candidates by confidence, as many as an answer or a fallback may show.
+    fn rank(&self, hits: &[Hit], query: &SearchQuery, explanation: &Explanation) -> Vec<Scored> {
+        let own_weight: f32 = query.terms.iter().filter(|t| t.weight >= 1.0).count().max(1) as f32;
+        let top_score = hits.first().map(|h| h.score).unwrap_or(0.0);
+        let matched_terms = |hit: &Hit| hit.matched.iter().filter_map(|&t| query.terms.get(t)).collect::<Vec<_>>();
+        // (confidence, hit): the matched words are written out only for the candidates kept.
+        let mut ranked: Vec<(f32, &Hit)> = hits
+            .iter()
+            .map(|hit| {
+                let named = explanation.named.contains(&self.knowledge.entries[hit.entry].title);
+                let matched = matched_terms(hit);
+                let own = matched.iter().filter(|t| t.weight >= 1.0).count();
+                let coverage = if named { 1.0 } else { own as f32 / own_weight };
+                let bridged = matched.iter().any(|t| t.weight < 1.0);
+                (confidence(hit.score, top_score, coverage, bridged), hit)
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranked.truncate(self.settings.max_candidates.max(1 + self.settings.max_alternatives));
+        ranked
+            .into_iter()
+            .map(|(confidence, hit)| Scored {
+                entry: hit.entry,
+                score: hit.score,
+                confidence,
+                matched: matched_terms(hit).into_iter().map(|t| t.text.clone()).collect(),
+            })
+            .collect()
+    }
+
+    /// An answer (with its alternatives) when the best candidate is confident enough, else a
+    /// fallback with the candidates that matched at all.
+    fn choose(&self, candidates: Vec<Scored>, empty: bool) -> (Kind, Vec<Scored>) {
+        if !empty && candidates.first().is_some_and(|c| c.confidence >= self.settings.min_confidence) {
+            let mut shown = candidates;
+            shown.truncate(1 + self.settings.max_alternatives);
+            (Kind::Answer, shown)
+        } else {
+            let mut shown: Vec<Scored> = candidates.into_iter().filter(|c| c.confidence > 0.0).collect();
+            shown.truncate(self.settings.max_candidates);
+            (Kind::Fallback, shown)
+        }
+    }
+}
+
+/// Confidence in one candidate, 0–1.
+///
+/// Two signals, both needed: the BM25 score says how strongly the candidate matched (a score
+/// near 0 is a coincidence of one common word), and coverage says how much of the message it
+/// explains. A candidate far below the best is discounted.
+fn confidence(score: f32, top: f32, coverage: f32, bridged: bool) -> f32 {
+    if score <= 0.0 {
+        return 0.0;
+    }
+    let strength = score / (score + SCORE_HALF);
+    let explained = if bridged { coverage.max(0.5) } else { coverage };
+    let relative = if top > 0.0 { score / top } else { 0.0 };
+    (strength * (0.4 + 0.6 * explained) * relative).clamp(0.0, 1.0)
+}

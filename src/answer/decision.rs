@@ -1,0 +1,61 @@
+//! What the engine decided about one question, as data: the kind of reply, the candidates with
+//! their confidence, what the crisis layer found, and why (for `explain` and `/test`). The
+//! conversation layer renders it; `ask --json` prints it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::answer::crisis::Assessment;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Answer,
+    Fallback,
+    Crisis,
+}
+
+/// One candidate entry with its scores.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scored {
+    pub entry: usize,
+    /// tantivy's BM25 score.
+    pub score: f32,
+    /// 0–1: how sure the engine is that this entry answers the question.
+    pub confidence: f32,
+    /// The words of the question this entry was found by.
+    pub matched: Vec<String>,
+}
+
+/// Why the engine decided as it did (for `explain` and staff `/test`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Explanation {
+    pub normalized: String,
+    pub terms: Vec<String>,
+    pub bridged: Vec<String>,
+    pub places: Vec<String>,
+    /// Services the message names outright.
+    pub named: Vec<String>,
+    /// Words of the index that kana-written stretches of the message spell (はいしょく → 配食).
+    pub kana_read: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    pub question: String,
+    pub kind: Kind,
+    /// The area used: given, or read from the message.
+    pub area: Option<String>,
+    pub area_from_message: bool,
+    /// Best first. For `answer` the first is the answer and the rest alternatives; for
+    /// `fallback` the closest candidates; for `crisis` windows worth showing after the contacts.
+    pub candidates: Vec<Scored>,
+    /// Entry indexes of the general consultation windows to offer.
+    pub general_windows: Vec<usize>,
+    /// The message had nothing to analyse (empty, only emoji or symbols).
+    pub empty: bool,
+    /// Only the first part of a very long message was read.
+    pub cut: bool,
+    /// What the crisis layer found: mentions of danger and the reply they call for.
+    pub crisis: Assessment,
+    pub explanation: Explanation,
+}

@@ -1,0 +1,179 @@
+//! `dialogs/texts.toml` and `dialogs/menu.toml` as typed structs: every text a resident or a
+//! staff member reads, by key. Every key is required and unknown keys are refused, so a
+//! misspelt or missing text is an `index check` error on its line, never a blank message.
+//! Texts hold `{name}` placeholders that [`crate::content::dialogs::template::fill`] fills.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Texts {
+    pub greeting: String,
+    pub help: String,
+    pub choose_area: String,
+    pub area_set: String,
+    pub area_unknown_button: String,
+    pub area_cleared: String,
+    pub ask_in_words: String,
+    /// After the answer to a message the resident edited (Telegram: answered again).
+    pub edited_note: String,
+    pub empty_message: String,
+    pub cut_notice: String,
+    pub answer_intro: String,
+    pub unsure_intro: String,
+    pub nothing_found: String,
+    pub general_window_intro: String,
+    pub alternatives_intro: String,
+    pub candidates_intro: String,
+    pub other_area_note: String,
+    pub internal_error: String,
+    pub forgotten: String,
+    /// `/forget` could not be written to disk: said instead of `forgotten`.
+    pub forget_failed: String,
+    pub feedback_thanks: String,
+    pub feedback_sorry: String,
+    pub expired: String,
+    pub menu_intro: String,
+    pub menu_empty: String,
+    pub chat_welcome: String,
+    pub chat_goodbye: String,
+    pub card: CardLabels,
+    pub buttons: ButtonLabels,
+    pub commands: CommandDescriptions,
+    /// Read only by the staff ids of `[telegram] staff` (see `crate::staff`).
+    pub staff: StaffTexts,
+    /// What staff read after a reload (`/reload`, and in the staff chat).
+    pub reload: ReloadTexts,
+}
+
+/// The words of the staff commands (`/stats`, `/unanswered`, `/test`) and of `madoguchi stats`
+/// / `madoguchi unanswered`. `{name}` placeholders are filled by [`crate::staff`].
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffTexts {
+    pub usage: String,
+    pub test_usage: String,
+    pub stats_title: String,
+    pub stats_questions: String,
+    pub stats_shares: String,
+    pub stats_feedback_title: String,
+    pub stats_feedback_line: String,
+    pub stats_no_feedback: String,
+    pub stats_hours_title: String,
+    pub stats_hours_line: String,
+    pub stale_title: String,
+    pub stale_line: String,
+    pub stale_none: String,
+    pub unanswered_title: String,
+    pub unanswered_none: String,
+    pub unanswered_line: String,
+    pub unanswered_key: String,
+    pub unanswered_no_area: String,
+    pub unanswered_no_entry: String,
+    pub unanswered_more: String,
+    pub handled_button: String,
+    pub handled_done: String,
+    pub handled_already: String,
+    pub handled_missing: String,
+    /// The daily summary in the staff chat: its first line, and the unanswered count.
+    pub summary_title: String,
+    pub summary_unanswered: String,
+    pub masks: MaskLabels,
+    pub commands: StaffCommandDescriptions,
+}
+
+/// What personal data is replaced with in the questions staff read.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaskLabels {
+    pub phone: String,
+    /// Long digit runs: マイナンバー (12 digits), card and account numbers.
+    pub number: String,
+    pub email: String,
+    pub postal: String,
+    /// 丁目・番地・号 and 1-2-3 style house numbers.
+    pub address: String,
+}
+
+/// The staff commands as registered for the staff's own chats only.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffCommandDescriptions {
+    pub stats: String,
+    pub unanswered: String,
+    pub test: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardLabels {
+    pub municipality: String,
+    pub summary: String,
+    pub for_whom: String,
+    pub provider: String,
+    pub hours: String,
+    pub phone: String,
+    pub fax: String,
+    pub email: String,
+    pub address: String,
+    pub url: String,
+    pub verified: String,
+    pub no_contact: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ButtonLabels {
+    pub alternatives: String,
+    pub helpful: String,
+    pub not_helpful: String,
+    pub general_window: String,
+    pub menu: String,
+}
+
+/// What staff read after a reload (`/reload`, and in the staff chat): see `src/telegram/reload.rs`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReloadTexts {
+    /// The new answers serve: `{entries}` entries, built in `{seconds}` seconds.
+    pub done: String,
+    /// Added after `done` when entries are due for a check: `{count}` warnings.
+    pub warnings: String,
+    /// The edit has `{count}` errors and was not taken; the errors follow, one per line.
+    pub rejected: String,
+    /// After the errors listed, when there were more: `{count}` not shown.
+    pub more: String,
+    /// The files were fine but the reload failed anyway (the log says why).
+    pub failed: String,
+}
+
+/// The command list Telegram shows next to the message box (`setMyCommands`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandDescriptions {
+    pub start: String,
+    pub menu: String,
+    pub area: String,
+    pub help: String,
+    pub forget: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Menu {
+    pub category: Vec<Category>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    /// Short ASCII key, used in deep links (`/start kosodate`) and button payloads.
+    pub key: String,
+    pub label: String,
+}
+
+impl Menu {
+    pub fn labels(&self) -> Vec<String> {
+        self.category.iter().map(|c| c.label.clone()).collect()
+    }
+}

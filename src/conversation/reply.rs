@@ -1,0 +1,220 @@
+//! Replies as plain data, and their rendering for each channel.
+//!
+//! The dialog layer ([`crate::conversation::dialog`]) says *what* to tell the resident as a list of
+//! [`Block`]s and buttons; [`render_plain`] (terminal) and [`render_html`] (Telegram, every field
+//! escaped) say *how*. All words come from `dialogs/` or from the entries themselves.
+
+use serde::Serialize;
+
+use crate::conversation::command::Payload;
+
+use crate::answer::crisis::Contact as EmergencyContact;
+use crate::content::dialogs::template::fill;
+use crate::content::dialogs::Dialogs;
+use crate::content::knowledge::Entry;
+
+// A reply holds a handful of blocks for the moment it is rendered: boxing the card would only
+// add an allocation per answer.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Block {
+    /// A paragraph of dialog text.
+    Text(String),
+    /// The emergency contacts, always first in a crisis reply.
+    Emergency(Vec<EmergencyContact>),
+    /// A full answer card.
+    Card(Card),
+    /// A short list of entries (title and municipality), introduced by a text.
+    List { intro: String, items: Vec<ListItem> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Card {
+    pub id: String,
+    pub title: String,
+    pub municipality: String,
+    pub summary: String,
+    pub for_whom: String,
+    pub provider: Option<String>,
+    pub contact: crate::content::knowledge::Contact,
+    pub verified: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListItem {
+    pub id: String,
+    pub title: String,
+    pub municipality: String,
+}
+
+/// A button under a reply, and what pressing it does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Button {
+    pub label: String,
+    pub payload: Payload,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Reply {
+    pub blocks: Vec<Block>,
+    /// Rows of buttons.
+    pub buttons: Vec<Vec<Button>>,
+}
+
+impl Reply {
+    pub fn text(text: impl Into<String>) -> Reply {
+        Reply { blocks: vec![Block::Text(text.into())], buttons: Vec::new() }
+    }
+}
+
+impl Card {
+    pub fn of(entry: &Entry) -> Card {
+        Card {
+            id: entry.id.clone(),
+            title: entry.title.clone(),
+            municipality: entry.municipality.clone(),
+            summary: entry.summary.clone(),
+            for_whom: entry.for_whom.clone(),
+            provider: entry.provider.clone(),
+            contact: entry.contact.clone(),
+            verified: entry.verified.format("%Y-%m-%d").to_string(),
+        }
+    }
+}
+
+impl ListItem {
+    pub fn of(entry: &Entry) -> ListItem {
+        ListItem { id: entry.id.clone(), title: entry.title.clone(), municipality: entry.municipality.clone() }
+    }
+}
+
+/// Renders for a terminal.
+pub fn render_plain(reply: &Reply, dialogs: &Dialogs) -> String {
+    render(reply, dialogs, &|s: &str| s.to_string(), &Plain)
+}
+
+/// Renders Telegram HTML: every value escaped, links only to http(s) pages (Telegram takes no tel:).
+pub fn render_html(reply: &Reply, dialogs: &Dialogs) -> String {
+    render(reply, dialogs, &escape_html, &Html)
+}
+
+/// The few places plain text and HTML differ.
+trait Markup {
+    fn bold(&self, s: &str) -> String;
+    fn phone(&self, escaped: &str, raw: &str) -> String;
+    fn link(&self, escaped: &str) -> String;
+}
+
+struct Plain;
+struct Html;
+
+impl Markup for Plain {
+    fn bold(&self, s: &str) -> String {
+        format!("■ {s}")
+    }
+    fn phone(&self, escaped: &str, _raw: &str) -> String {
+        escaped.to_string()
+    }
+    fn link(&self, escaped: &str) -> String {
+        escaped.to_string()
+    }
+}
+
+impl Markup for Html {
+    fn bold(&self, s: &str) -> String {
+        format!("<b>{s}</b>")
+    }
+    fn phone(&self, escaped: &str, _raw: &str) -> String {
+        // Telegram takes no tel: links (only http, https and tg); the apps make a number they
+        // see in the text dialable themselves.
+        escaped.to_string()
+    }
+    fn link(&self, escaped: &str) -> String {
+        format!("<a href=\"{escaped}\">{escaped}</a>")
+    }
+}
+
+fn render(reply: &Reply, dialogs: &Dialogs, esc: &dyn Fn(&str) -> String, markup: &dyn Markup) -> String {
+    let labels = &dialogs.texts.card;
+    let mut paragraphs: Vec<String> = Vec::new();
+    for block in &reply.blocks {
+        match block {
+            Block::Text(text) => paragraphs.push(esc(text)),
+            Block::Emergency(contacts) => {
+                let lines: Vec<String> = contacts
+                    .iter()
+                    .map(|c| {
+                        let mut line = markup.bold(&esc(&c.name));
+                        if let Some(number) = &c.number {
+                            line.push(' ');
+                            line.push_str(&markup.phone(&esc(number), number));
+                        }
+                        let when = match &c.hours {
+                            Some(hours) => format!("{}・{}", c.when, hours),
+                            None => c.when.clone(),
+                        };
+                        line.push_str(&format!(" ({})", esc(&when)));
+                        if let Some(url) = &c.url {
+                            line.push(' ');
+                            line.push_str(&markup.link(&esc(url)));
+                        }
+                        line
+                    })
+                    .collect();
+                paragraphs.push(lines.join("\n"));
+            }
+            Block::Card(card) => {
+                let mut lines = vec![markup.bold(&format!("{}({})", esc(&card.title), esc(&card.municipality)))];
+                lines.push(format!("{}: {}", esc(&labels.summary), esc(&card.summary)));
+                lines.push(format!("{}: {}", esc(&labels.for_whom), esc(&card.for_whom)));
+                if let Some(provider) = &card.provider {
+                    lines.push(format!("{}: {}", esc(&labels.provider), esc(provider)));
+                }
+                let c = &card.contact;
+                let mut field = |label: &str, value: &Option<String>, link: &dyn Fn(&str, &str) -> String| {
+                    if let Some(v) = value {
+                        lines.push(format!("{}: {}", esc(label), link(&esc(v), v)));
+                    }
+                };
+                let as_is = |e: &str, _: &str| e.to_string();
+                field(&labels.hours, &c.hours, &as_is);
+                field(&labels.phone, &c.phone, &|e, raw| markup.phone(e, raw));
+                field(&labels.fax, &c.fax, &as_is);
+                field(&labels.email, &c.email, &as_is);
+                field(&labels.address, &c.address, &as_is);
+                field(&labels.url, &c.url, &|e, _| markup.link(e));
+                if c.is_empty() {
+                    lines.push(esc(&labels.no_contact));
+                }
+                lines.push(format!("{}: {}", esc(&labels.verified), esc(&card.verified)));
+                paragraphs.push(lines.join("\n"));
+            }
+            Block::List { intro, items } => {
+                let mut lines = vec![esc(intro)];
+                lines.extend(items.iter().map(|i| format!("・{}({})", esc(&i.title), esc(&i.municipality))));
+                paragraphs.push(lines.join("\n"));
+            }
+        }
+    }
+    paragraphs.join("\n\n")
+}
+
+/// Escapes text for Telegram's HTML parse mode.
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Fills a dialog text that names an area.
+pub fn with_area(template: &str, area: &str) -> String {
+    fill(template, &[("area", area)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(escape_html("<b>&\""), "&lt;b&gt;&amp;&quot;");
+    }
+}

@@ -1,0 +1,280 @@
+//! The crisis layer on whole corpora of messages, and properties no rule may break.
+//!
+//! - `tests/crisis/corpus-danger.jsonl` and `corpus-safe.jsonl`: the tuning corpus, written in
+//!   the team's own words (danger of every kind, and ordinary messages that share its words).
+//!   Rules in `dialogs/crisis.toml` are written against it. The goal is the issue's: every
+//!   urgent message gets the crisis reply, every disclosure at least the gentle lead, at most 1 %
+//!   of the others the crisis reply; the test holds the figures reached so far.
+//! - `tests/crisis/heldout.jsonl` and `heldout-2.jsonl` (written later, once the first had been
+//!   looked at): messages nobody tuned on. Measured and printed beside the
+//!   corpus (`cargo test --test content -- --nocapture`), never a reason to change a rule for
+//!   one message.
+//!
+//! Each line: `{"text", "expect": "urgent" | "gentle" | "none", "kind", "note"}`; for urgent
+//! lines `kind` is the crisis kind expected to lead, for the others a category of the corpus.
+
+use crate::common;
+
+use std::collections::BTreeMap;
+
+use madoguchi::answer::engine::Engine;
+use madoguchi::answer::decision::Kind;
+use proptest::prelude::*;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+struct Line {
+    text: String,
+    expect: Expect,
+    /// Absent (null) on ordinary lines of the held-out set, which have no category.
+    #[serde(default)]
+    kind: Option<String>,
+    #[allow(dead_code)]
+    note: String,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum Expect {
+    Urgent,
+    Gentle,
+    None,
+}
+
+fn corpus(name: &str) -> Vec<Line> {
+    let path = common::repo().join("tests/crisis").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| serde_json::from_str(l).unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), i + 1)))
+        .collect()
+}
+
+/// What the engine did with one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    /// The crisis reply, led by this kind.
+    Urgent(String),
+    /// The answer, with this gentle kind's lead before it.
+    Gentle(String),
+    Answer,
+}
+
+fn outcome(engine: &Engine, text: &str) -> Outcome {
+    let decision = engine.decide(text, None);
+    match engine.crisis().lead(&decision.crisis) {
+        Some(kind) if decision.kind == Kind::Crisis => Outcome::Urgent(kind.id.clone()),
+        Some(kind) => Outcome::Gentle(kind.id.clone()),
+        None => Outcome::Answer,
+    }
+}
+
+/// Counts per group (the expected kind or the category).
+#[derive(Default)]
+struct Tally {
+    total: usize,
+    /// Urgent lines: got the crisis reply. Gentle lines: got at least the gentle lead.
+    /// Others: got the crisis reply (a false alarm).
+    hit: usize,
+    /// Urgent lines led by the expected kind; other lines: got only a gentle lead.
+    exact: usize,
+    misses: Vec<String>,
+}
+
+struct Report {
+    groups: BTreeMap<(u8, String), Tally>,
+}
+
+impl Report {
+    fn of(engine: &Engine, lines: &[Line]) -> Report {
+        let mut groups: BTreeMap<(u8, String), Tally> = BTreeMap::new();
+        for line in lines {
+            let got = outcome(engine, &line.text);
+            let order = match line.expect {
+                Expect::Urgent => 0,
+                Expect::Gentle => 1,
+                Expect::None => 2,
+            };
+            let group = line.kind.clone().unwrap_or_else(|| "-".into());
+            let tally = groups.entry((order, group.clone())).or_default();
+            tally.total += 1;
+            let (hit, exact, shown) = match (line.expect, &got) {
+                (Expect::Urgent, Outcome::Urgent(kind)) => (true, *kind == group, *kind != group),
+                (Expect::Urgent, _) => (false, false, true),
+                (Expect::Gentle, Outcome::Answer) => (false, false, true),
+                (Expect::Gentle, _) => (true, matches!(got, Outcome::Gentle(_)), false),
+                (Expect::None, Outcome::Urgent(_)) => (true, false, true),
+                (Expect::None, Outcome::Gentle(_)) => (false, true, true),
+                (Expect::None, Outcome::Answer) => (false, false, false),
+            };
+            tally.hit += hit as usize;
+            tally.exact += exact as usize;
+            if shown {
+                tally.misses.push(format!("{got:?} ← {}", line.text));
+            }
+        }
+        Report { groups }
+    }
+
+    fn sum(&self, order: u8) -> (usize, usize, usize) {
+        self.groups
+            .iter()
+            .filter(|((o, _), _)| *o == order)
+            .fold((0, 0, 0), |(t, h, e), (_, tally)| (t + tally.total, h + tally.hit, e + tally.exact))
+    }
+
+    fn print(&self, title: &str) {
+        println!("== {title}");
+        for ((order, group), t) in &self.groups {
+            let what = match order {
+                0 => format!("urgent {group}: crisis reply {}/{}, led by {group} {}/{}", t.hit, t.total, t.exact, t.total),
+                1 => format!("gentle {group}: a lead {}/{}, gentle {}/{}", t.hit, t.total, t.exact, t.total),
+                _ => format!("none {group}: false alarms {}/{}, gentle lead {}/{}", t.hit, t.total, t.exact, t.total),
+            };
+            println!("{what}");
+            for miss in &t.misses {
+                println!("    {miss}");
+            }
+        }
+        let (ut, uh, ue) = self.sum(0);
+        let (gt, gh, _) = self.sum(1);
+        let (nt, nh, ne) = self.sum(2);
+        println!("-- urgent recall {uh}/{ut} (kind right {ue}), gentle {gh}/{gt}, false alarms {nh}/{nt} (gentle leads {ne})");
+    }
+}
+
+#[test]
+fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
+    let engine = common::engine();
+    let mut lines = corpus("corpus-danger.jsonl");
+    lines.extend(corpus("corpus-safe.jsonl"));
+    let report = Report::of(engine, &lines);
+    report.print("tuning corpus (tests/crisis/corpus-*.jsonl)");
+    let heldout = Report::of(engine, &corpus("heldout.jsonl"));
+    heldout.print("held out (tests/crisis/heldout.jsonl, measured only)");
+    let second = Report::of(engine, &corpus("heldout-2.jsonl"));
+    second.print("held out, second set (tests/crisis/heldout-2.jsonl, written 2026-12-03, measured only)");
+
+    let (urgent, met, _) = report.sum(0);
+    let (gentle, led, _) = report.sum(1);
+    let (others, alarms, _) = report.sum(2);
+    assert!(urgent >= 300 && others >= 300, "the corpus holds {urgent} danger and {others} ordinary messages");
+    // The bar is every urgent message met, every disclosure led, at most 1 % false
+    // alarms. Not reached yet (the figures are printed above and in the note); these are
+    // the figures reached on 2026-12-03, so a rule change can only move them towards the bar.
+    // Raise them with every improvement; never lower them.
+    const URGENT_MET: usize = 330;
+    const GENTLE_LED: usize = 30;
+    const FALSE_ALARMS: usize = 18;
+    assert!(met >= URGENT_MET, "urgent messages met {met} of {urgent}: fewer than the {URGENT_MET} reached before (misses listed above)");
+    assert!(led >= GENTLE_LED, "disclosures led {led} of {gentle}: fewer than the {GENTLE_LED} reached before (misses listed above)");
+    assert!(alarms <= FALSE_ALARMS, "false alarms {alarms} of {others}: more than the {FALSE_ALARMS} reached before (listed above)");
+}
+
+/// Written for the mechanisms, not taken from any corpus: danger typed in hiragana (the
+/// dictionary splits kana verbs by guesswork), in romaji or English, in regional endings, and
+/// ordinary messages holding the same kana.
+#[test]
+fn danger_in_kana_romaji_english_or_dialect_is_read_as_if_written_with_kanji() {
+    let engine = common::engine();
+    for (text, kind) in [
+        ("ははが たおれて うごかない", "emergency"),
+        ("くすりを30じょう のんだ", "suicide_act"),
+        ("しぬしかないのかな", "suicidal"),
+        ("おとうさんに けられた いたい", "violence"),
+        ("mou shinitai", "suicidal"),
+        ("kusuri zenbu nonda", "suicide_act"),
+        ("I want to die", "suicidal"),
+        ("my husband hits me every night", "violence"),
+        ("もう死にたか", "suicidal"),
+        ("ほんまに死にてえわ", "suicidal"),
+        ("じいちゃんが息しとらん", "emergency"),
+        ("しにたぃ", "suicidal"),
+        ("夫に首を絞められた", "violence"),
+        // The same rule met as written in an earlier sentence, in another modality, must not
+        // hide the one the kana reading finds now.
+        ("昔は死ぬしかないと思っていた。でもいまも しぬしかないのかな", "suicidal"),
+        ("友達が死にたいって言ってた。わたしも しぬしかないのかな", "suicidal"),
+    ] {
+        assert_eq!(outcome(engine, text), Outcome::Urgent(kind.into()), "{text}");
+    }
+    for text in [
+        "しにものぐるいで勉強して合格しました。奨学金の相談はどこですか",
+        "ためしにたべてみたら、おいしかった",
+        "できることを教えてください",
+        "暑すぎて死ぬかと思った。クールシェアの場所を教えて",
+        "help me find a daycare in Setagaya",
+        "小学生くらいの子が参加できる地域のイベントはありますか",
+        // Kana that spell a crisis word's form inside another word, or adjective stems.
+        "わたしはひとりでくらしています",
+        "からだのうごかしかたを おしえてほしい。めがわるいので",
+        "川の近くに住んでいますが、もうとんでもない雨で困っています",
+        "海の家のバイト、もうとんでもない忙しさでした",
+        "ぼくはひとりで2じかんくらいまってた",
+        // Rules for situations that must not take ordinary ones.
+        "2歳の子供が暴れて大変です。子育ての相談はどこですか",
+        "おばあちゃんが死んだって言ってた",
+        "宿題をやったけど、もう遅いと先生に言われた",
+        "薬を飲んだけど、もう遅いので寝ます",
+        "電話を切ったけど、もう遅かった",
+    ] {
+        assert!(!matches!(outcome(engine, text), Outcome::Urgent(_)), "false alarm: {text}");
+    }
+}
+
+/// Welfare sentences of the kind residents add around what matters (the corpus's ordinary
+/// messages about care, children, money and forms, none of them a danger).
+fn welfare_sentences() -> Vec<String> {
+    corpus("corpus-safe.jsonl")
+        .into_iter()
+        .filter(|l| matches!(l.kind.as_deref(), Some("medical_welfare" | "substring" | "daily")))
+        .map(|l| l.text)
+        .collect()
+}
+
+/// The corpus's urgent messages the layer meets on their own.
+fn urgent_messages() -> Vec<String> {
+    let engine = common::engine();
+    corpus("corpus-danger.jsonl")
+        .into_iter()
+        .filter(|l| l.expect == Expect::Urgent)
+        .map(|l| l.text)
+        .filter(|text| matches!(outcome(engine, text), Outcome::Urgent(_)))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_crisis_check_never_panics(text in "\\PC{0,300}|[\\x00-\\x{3000}]{0,80}|(死|に|た|い|ー|っ|て|、|。|🙏|\\n|\\u{200d}){0,60}") {
+        let engine = common::engine();
+        let analysis = engine.analyzer().analyze_question(&text);
+        let assessment = engine.crisis().assess_with(&analysis, engine.analyzer());
+        // Every kind named is one the layer knows.
+        let _ = engine.crisis().lead(&assessment);
+        let _ = engine.crisis().contacts_for(&assessment, Some("世田谷区"));
+    }
+
+    #[test]
+    /// A danger met on its own is still met when welfare sentences stand around it.
+    fn a_danger_stays_a_danger_whatever_welfare_text_surrounds_it(
+        danger in any::<prop::sample::Index>(),
+        before in prop::collection::vec(any::<prop::sample::Index>(), 0..3),
+        after in prop::collection::vec(any::<prop::sample::Index>(), 0..3),
+        separator in prop::sample::select(vec!["。", "\n", "！", "？", "。\n"]),
+    ) {
+        thread_local! {
+            static TEXTS: (Vec<String>, Vec<String>) = (urgent_messages(), welfare_sentences());
+        }
+        let message = TEXTS.with(|(urgent, welfare)| {
+            let mut parts: Vec<&str> = before.iter().map(|i| welfare[i.index(welfare.len())].as_str()).collect();
+            parts.push(&urgent[danger.index(urgent.len())]);
+            parts.extend(after.iter().map(|i| welfare[i.index(welfare.len())].as_str()));
+            parts.join(separator)
+        });
+        let engine = common::engine();
+        prop_assert!(matches!(outcome(engine, &message), Outcome::Urgent(_)), "{message}");
+    }
+}
