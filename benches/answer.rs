@@ -15,8 +15,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use madoguchi::config::Config;
 use madoguchi::answer::engine::Engine;
+use madoguchi::config::Config;
 
 const QUESTIONS: [&str; 6] = [
     "子どもをちょっと預かってもらえるところってある?世田谷区です",
@@ -108,7 +108,9 @@ fn bench(c: &mut Criterion) {
     for (i, question) in QUESTIONS.iter().chain(DANGER.iter()).enumerate() {
         let analysis = engine.analyzer().analyze_question(question);
         // What an answer pays: the check on the message, and on its kana and romaji readings.
-        crisis.bench_function(format!("assess/q{i}"), |b| b.iter(|| engine.crisis().assess_with(&analysis, engine.analyzer())));
+        crisis.bench_function(format!("assess/q{i}"), |b| {
+            b.iter(|| engine.crisis().assess_with(&analysis, engine.analyzer()))
+        });
     }
     crisis.bench_function("analyze_question/q5", |b| b.iter(|| engine.analyzer().analyze_question(QUESTIONS[5])));
     crisis.bench_function("analyze/q5", |b| b.iter(|| engine.analyzer().analyze(QUESTIONS[5])));

@@ -20,8 +20,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fake_bot_api::FakeBotApi;
-use madoguchi::serving::store::Store;
 use madoguchi::channels::telegram::{serve, Options, Token};
+use madoguchi::serving::store::Store;
 use teloxide::adaptors::throttle::Limits;
 
 const ROUNDS: usize = 5;
@@ -69,11 +69,7 @@ fn main() {
         let fake = FakeBotApi::start();
         let data = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(data.path()).unwrap());
-        let mut options = Options::new(
-            Token::parse(fake_bot_api::TOKEN).unwrap(),
-            fake.url.parse().unwrap(),
-            90,
-        );
+        let mut options = Options::new(Token::parse(fake_bot_api::TOKEN).unwrap(), fake.url.parse().unwrap(), 90);
         options.limits = Limits {
             messages_per_sec_chat: 1_000_000,
             messages_per_min_chat: 1_000_000,

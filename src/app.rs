@@ -7,12 +7,12 @@ use anyhow::{bail, Context};
 use chrono::NaiveDate;
 use lindera::dictionary::Dictionary;
 
+use crate::answer::engine::Engine;
 use crate::config::Config;
 use crate::content::dialogs::{self, Dialogs};
-use crate::japanese::dictionary;
-use crate::answer::engine::Engine;
 use crate::content::knowledge::{self, Knowledge, LoadOptions};
 use crate::content::{survey, Problem};
+use crate::japanese::dictionary;
 
 /// Everything `index check` reports, and what serving would run with when there is no error.
 pub struct Checked {

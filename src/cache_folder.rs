@@ -72,7 +72,8 @@ mod tests {
     fn a_built_folder_appears_whole_and_no_scratch_is_left() {
         let parent = tempfile::tempdir().unwrap();
         let target = parent.path().join("thing");
-        build_in_place(&target, |dir| fs::write(dir.join("a"), "1").map_err(|_| Failed), |t| t.join("a").is_file()).unwrap();
+        build_in_place(&target, |dir| fs::write(dir.join("a"), "1").map_err(|_| Failed), |t| t.join("a").is_file())
+            .unwrap();
         assert_eq!(fs::read_to_string(target.join("a")).unwrap(), "1");
         let names: Vec<_> = fs::read_dir(parent.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["thing"]);
@@ -82,10 +83,14 @@ mod tests {
     fn a_failed_build_leaves_nothing() {
         let parent = tempfile::tempdir().unwrap();
         let target = parent.path().join("thing");
-        let result = build_in_place(&target, |dir| {
-            fs::write(dir.join("half"), "").unwrap();
-            Err(Failed)
-        }, |_| false);
+        let result = build_in_place(
+            &target,
+            |dir| {
+                fs::write(dir.join("half"), "").unwrap();
+                Err(Failed)
+            },
+            |_| false,
+        );
         assert!(matches!(result, Err(PlaceError::Build(Failed))));
         assert_eq!(fs::read_dir(parent.path()).unwrap().count(), 0);
     }
@@ -97,7 +102,8 @@ mod tests {
         fs::create_dir(&target).unwrap();
         fs::write(target.join("a"), "theirs").unwrap();
         // Renaming over a non-empty folder fails: theirs is complete, so it is used.
-        build_in_place(&target, |dir| fs::write(dir.join("a"), "ours").map_err(|_| Failed), |t| t.join("a").is_file()).unwrap();
+        build_in_place(&target, |dir| fs::write(dir.join("a"), "ours").map_err(|_| Failed), |t| t.join("a").is_file())
+            .unwrap();
         assert_eq!(fs::read_to_string(target.join("a")).unwrap(), "theirs");
         assert_eq!(fs::read_dir(parent.path()).unwrap().count(), 1, "the scratch folder is gone");
     }

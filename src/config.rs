@@ -63,7 +63,9 @@ impl<'de> Deserialize<'de> for DailyTime {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         chrono::NaiveTime::parse_from_str(text.trim(), "%H:%M").map(DailyTime).map_err(|_| {
-            serde::de::Error::custom(format!("「{text}」は時刻として読めません。\"08:30\" のように 時:分 で書いてください"))
+            serde::de::Error::custom(format!(
+                "「{text}」は時刻として読めません。\"08:30\" のように 時:分 で書いてください"
+            ))
         })
     }
 }
@@ -133,7 +135,13 @@ impl Config {
                 Config::default()
             }
             Err(e) => {
-                return Err(e).with_context(|| format!("設定ファイル {} を読めません。名前と場所を確かめてください / cannot read {}", path.display(), path.display()))
+                return Err(e).with_context(|| {
+                    format!(
+                        "設定ファイル {} を読めません。名前と場所を確かめてください / cannot read {}",
+                        path.display(),
+                        path.display()
+                    )
+                })
             }
         };
         config.resolve_relative_to(&base);
@@ -171,9 +179,7 @@ impl Config {
     /// The bot's data folder: `data_dir` (which the CLI sets from `--data-dir` or
     /// `MADOGUCHI_DATA_DIR`), else the user data folder.
     pub fn effective_data_dir(&self) -> PathBuf {
-        self.data_dir.clone().unwrap_or_else(|| {
-            dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("madoguchi")
-        })
+        self.data_dir.clone().unwrap_or_else(|| dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("madoguchi"))
     }
 }
 

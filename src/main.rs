@@ -9,12 +9,12 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use madoguchi::config::Config;
 use madoguchi::answer::engine::Engine;
-use madoguchi::serving::store::{RecordRef, Store};
 use madoguchi::answer::explain;
 use madoguchi::channels::terminal as chat;
 use madoguchi::cli::{eval, output};
+use madoguchi::config::Config;
+use madoguchi::serving::store::{RecordRef, Store};
 use madoguchi::staff::csv_import as spreadsheet;
 use madoguchi::{app, staff};
 
@@ -290,7 +290,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let review = store.mark_reviewed(reference, chrono::Utc::now())?;
                 println!("{}", staff::review_text(review, texts));
                 store.flush()?;
-                return Ok(if review == madoguchi::serving::store::Review::NotFound { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+                return Ok(if review == madoguchi::serving::store::Review::NotFound {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                });
             }
             let all = staff::unanswered(&store, checked.knowledge.as_ref(), &texts.masks)?;
             if json {
@@ -345,7 +349,9 @@ fn open_records(config: &Config) -> anyhow::Result<Option<Store>> {
 /// `dialogs/` for a staff report (loaded on its own: an error in index/ must not stop the
 /// report); its errors are `index check`'s to show.
 fn staff_dialogs(config: &Config) -> anyhow::Result<madoguchi::content::dialogs::Dialogs> {
-    madoguchi::content::dialogs::load(&config.dialogs_dir).0.context("dialogs/ にエラーがあります。madoguchi index check で直してください / dialogs/ has errors")
+    madoguchi::content::dialogs::load(&config.dialogs_dir)
+        .0
+        .context("dialogs/ にエラーがあります。madoguchi index check で直してください / dialogs/ has errors")
 }
 
 fn index_check(config: &Config, today: chrono::NaiveDate) -> ExitCode {
@@ -374,10 +380,7 @@ fn index_check(config: &Config, today: chrono::NaiveDate) -> ExitCode {
     }
     let errors = checked.error_count();
     let warnings = checked.problems.len() - errors;
-    println!(
-        "{} 件の項目ファイルを確認しました: エラー {errors} 件、注意 {warnings} 件",
-        checked.entry_files
-    );
+    println!("{} 件の項目ファイルを確認しました: エラー {errors} 件、注意 {warnings} 件", checked.entry_files);
     if errors > 0 {
         println!("エラーを直すまで、この変更は使われません(いまの回答がそのまま使われます)。");
         ExitCode::FAILURE

@@ -114,7 +114,8 @@ impl Engine {
     /// The search query: the resident's words (place names set the area instead), the index's
     /// words their kana spells, the bridges' wordings, and a few kana bigrams.
     fn query(&self, analysis: &Analysis, place: &Place, explanation: &mut Explanation) -> SearchQuery {
-        let overlaps = |span: &std::ops::Range<usize>, m: &PlaceMention| m.span.start < span.end && span.start < m.span.end;
+        let overlaps =
+            |span: &std::ops::Range<usize>, m: &PlaceMention| m.span.start < span.end && span.start < m.span.end;
         let mut terms: Vec<QueryTerm> = Vec::with_capacity(analysis.terms.len());
         let mut seen: HashSet<&str> = HashSet::default();
         // The resident's words that are not place names: what bridges start from.
@@ -132,8 +133,11 @@ impl Engine {
         explanation.terms = terms.iter().map(|t| t.text.clone()).collect();
         // Kana-written stretches, but not a place name's: its kana would pull toward entries
         // that merely mention the place.
-        let kana_runs: Vec<&KanaRun> =
-            analysis.kana_spelled_runs.iter().filter(|run| !place.mentions.iter().any(|m| overlaps(&run.span, m))).collect();
+        let kana_runs: Vec<&KanaRun> = analysis
+            .kana_spelled_runs
+            .iter()
+            .filter(|run| !place.mentions.iter().any(|m| overlaps(&run.span, m)))
+            .collect();
         if kana_runs.iter().any(|run| run.reading.chars().count() >= MIN_READING_CHARS) {
             let spellings = self.kana_spellings();
             for term in kana_runs.iter().flat_map(|run| spellings.terms_in(&run.reading)) {

@@ -26,7 +26,11 @@ pub struct CrisisProblems(pub Vec<crate::content::Problem>);
 
 impl std::fmt::Display for CrisisProblems {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "dialogs/crisis.toml のルールにエラーが {} 件あります / the crisis rules do not compile:", self.0.len())?;
+        write!(
+            f,
+            "dialogs/crisis.toml のルールにエラーが {} 件あります / the crisis rules do not compile:",
+            self.0.len()
+        )?;
         for problem in &self.0 {
             write!(f, "\n{problem}")?;
         }
@@ -141,7 +145,8 @@ impl Engine {
         }
         let mut names: Vec<(String, Vec<usize>)> = by_name.into_iter().collect();
         names.sort_unstable();
-        let name_matcher = aho_corasick::AhoCorasick::new(names.iter().map(|(n, _)| n)).context("matching service names")?;
+        let name_matcher =
+            aho_corasick::AhoCorasick::new(names.iter().map(|(n, _)| n)).context("matching service names")?;
         let by_id = knowledge.entries.iter().enumerate().map(|(i, entry)| (entry.id.clone(), i)).collect();
         Ok(Engine {
             analyzer,
@@ -227,7 +232,9 @@ impl Engine {
             .collect();
         let mut entries: Vec<usize> = found
             .iter()
-            .filter(|(name, _)| !found.iter().any(|(other, _)| other.len() > name.len() && other.contains(name.as_str())))
+            .filter(|(name, _)| {
+                !found.iter().any(|(other, _)| other.len() > name.len() && other.contains(name.as_str()))
+            })
             .flat_map(|(_, entries)| entries.iter().copied().filter(in_area))
             .collect();
         entries.sort_unstable();

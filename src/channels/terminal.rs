@@ -4,9 +4,9 @@
 
 use std::io::{BufRead, Write};
 
+use crate::answer::engine::Engine;
 use crate::conversation::command::{Command, UnknownCommand};
 use crate::conversation::dialog::{respond, ChatState, Input};
-use crate::answer::engine::Engine;
 use crate::conversation::reply::{render_plain, Button};
 
 /// Turns a typed line into an input, given the buttons currently on screen.
@@ -35,22 +35,23 @@ pub fn run(engine: &Engine, interactive: bool) -> anyhow::Result<()> {
     writeln!(out, "{}", texts.chat_welcome)?;
     let mut state = ChatState::default();
     let mut buttons: Vec<Button> = Vec::new();
-    let handle = |line: &str, state: &mut ChatState, buttons: &mut Vec<Button>, out: &mut dyn Write| -> anyhow::Result<()> {
-        let input = parse_line(line, buttons);
-        let (next, replies, _events) = respond(state, input, engine);
-        *state = next;
-        buttons.clear();
-        for reply in replies {
-            writeln!(out, "\n{}", render_plain(&reply, engine.dialogs()))?;
-            for button in reply.buttons.iter().flatten() {
-                buttons.push(button.clone());
-                writeln!(out, "  [{}] {}", buttons.len(), button.label)?;
+    let handle =
+        |line: &str, state: &mut ChatState, buttons: &mut Vec<Button>, out: &mut dyn Write| -> anyhow::Result<()> {
+            let input = parse_line(line, buttons);
+            let (next, replies, _events) = respond(state, input, engine);
+            *state = next;
+            buttons.clear();
+            for reply in replies {
+                writeln!(out, "\n{}", render_plain(&reply, engine.dialogs()))?;
+                for button in reply.buttons.iter().flatten() {
+                    buttons.push(button.clone());
+                    writeln!(out, "  [{}] {}", buttons.len(), button.label)?;
+                }
             }
-        }
-        writeln!(out)?;
-        out.flush()?;
-        Ok(())
-    };
+            writeln!(out)?;
+            out.flush()?;
+            Ok(())
+        };
     if interactive {
         let mut editor = rustyline::DefaultEditor::new()?;
         loop {

@@ -11,8 +11,8 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::answer::engine::Engine;
 use crate::answer::decision::{Decision, Kind};
+use crate::answer::engine::Engine;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Case {
@@ -138,8 +138,16 @@ impl std::fmt::Display for Report {
             writeln!(f, "    expected {:?} {:?}", miss.expected_kind, miss.expected)?;
             writeln!(f, "    got      {:?} {:?}", miss.got_kind, miss.got)?;
         }
-        writeln!(f, "questions: {} ({} answer, {} fallback, {} crisis)", self.questions, self.answer_questions, self.fallback_total, self.crisis_total)?;
+        writeln!(
+            f,
+            "questions: {} ({} answer, {} fallback, {} crisis)",
+            self.questions, self.answer_questions, self.fallback_total, self.crisis_total
+        )?;
         writeln!(f, "answer: top-1 {:.3}  top-3 {:.3}  MRR {:.3}", self.top1, self.top3, self.mrr)?;
-        write!(f, "fallback {}/{}  crisis {}/{}", self.fallback_right, self.fallback_total, self.crisis_right, self.crisis_total)
+        write!(
+            f,
+            "fallback {}/{}  crisis {}/{}",
+            self.fallback_right, self.fallback_total, self.crisis_right, self.crisis_total
+        )
     }
 }

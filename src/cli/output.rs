@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use crate::answer::engine::Engine;
 use crate::answer::decision::{Decision, Kind};
+use crate::answer::engine::Engine;
 
 #[derive(Debug, Serialize)]
 pub struct JsonAnswer<'a> {

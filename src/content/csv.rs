@@ -26,9 +26,25 @@ use crate::content::problem::Severity;
 
 /// The columns, in the order of the entry template (and of the TOML keys).
 pub const COLUMNS: [&str; 19] = [
-    "id", "title", "municipality", "categories", "summary", "for_whom", "provider", "details",
-    "aliases", "keywords", "questions", "hours", "phone", "fax", "email", "address", "url",
-    "source", "verified",
+    "id",
+    "title",
+    "municipality",
+    "categories",
+    "summary",
+    "for_whom",
+    "provider",
+    "details",
+    "aliases",
+    "keywords",
+    "questions",
+    "hours",
+    "phone",
+    "fax",
+    "email",
+    "address",
+    "url",
+    "source",
+    "verified",
 ];
 
 /// Between the items of a list inside one cell: a line break.
@@ -107,7 +123,13 @@ pub struct CellProblem {
 
 impl CellProblem {
     pub fn error(row: Option<usize>, column: Option<&str>, message: impl Into<String>) -> CellProblem {
-        CellProblem { severity: Severity::Error, row, column: column.map(str::to_string), message: message.into(), hint: None }
+        CellProblem {
+            severity: Severity::Error,
+            row,
+            column: column.map(str::to_string),
+            message: message.into(),
+            hint: None,
+        }
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> CellProblem {
@@ -286,8 +308,9 @@ pub fn read(bytes: &[u8]) -> (Vec<Row>, Vec<CellProblem>) {
         Ok(text) => text,
         Err(e) => {
             let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-            let problem = CellProblem::error(None, None, format!("文字コードが UTF-8 ではありません(ファイルの {line} 行目)"))
-                .hint("Excel では「名前を付けて保存」で「CSV UTF-8 (コンマ区切り)」を選んで保存し直してください");
+            let problem =
+                CellProblem::error(None, None, format!("文字コードが UTF-8 ではありません(ファイルの {line} 行目)"))
+                    .hint("Excel では「名前を付けて保存」で「CSV UTF-8 (コンマ区切り)」を選んで保存し直してください");
             return (Vec::new(), vec![problem]);
         }
     };
@@ -318,10 +341,11 @@ pub fn read(bytes: &[u8]) -> (Vec<Row>, Vec<CellProblem>) {
                 CellProblem::error(Some(1), None, format!("{} 列目の見出しが空です", at + 1))
                     .hint("余分な列なら削除してください"),
             ),
-            None => problems.push(
-                CellProblem::error(Some(1), Some(name), format!("見出し「{name}」は使えません"))
-                    .hint(format!("見出しは書き出したときのまま変えないでください。使える見出し: {}", COLUMNS.join(", "))),
-            ),
+            None => {
+                problems.push(CellProblem::error(Some(1), Some(name), format!("見出し「{name}」は使えません")).hint(
+                    format!("見出しは書き出したときのまま変えないでください。使える見出し: {}", COLUMNS.join(", ")),
+                ))
+            }
         }
     }
     for (i, position) in positions.iter().enumerate() {
@@ -446,7 +470,11 @@ mod tests {
     #[test]
     fn strings_survive_toml_escaping() {
         let tricky = "a \"quoted\" \\ back\tslash \u{1} end\"";
-        let text = format!("x = {}\ny = \"\"\"\n{}\n\"\"\"\n", basic_string(tricky), multiline_string("1 \"\"\"\" 2\n\\n\nlast\""));
+        let text = format!(
+            "x = {}\ny = \"\"\"\n{}\n\"\"\"\n",
+            basic_string(tricky),
+            multiline_string("1 \"\"\"\" 2\n\\n\nlast\"")
+        );
         let value: toml::Table = toml::from_str(&text).expect(&text);
         assert_eq!(value["x"].as_str(), Some(tricky));
         assert_eq!(value["y"].as_str(), Some("1 \"\"\"\" 2\n\\n\nlast\"\n"));
@@ -498,7 +526,10 @@ mod tests {
             aliases: vec![],
             keywords: vec!["見守り".into()],
             questions: vec![],
-            contact: crate::content::knowledge::entry::Contact { phone: Some("03-0000-0000".into()), ..Default::default() },
+            contact: crate::content::knowledge::entry::Contact {
+                phone: Some("03-0000-0000".into()),
+                ..Default::default()
+            },
             source: "区のしおり".into(),
             verified: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
         }
@@ -517,7 +548,12 @@ mod tests {
         new.contact.phone = Some("03-1111-1111".into());
         new.contact.hours = Some("平日 9時〜17時".into());
         let updated = updated_entry_toml(&text, &new);
-        for note in ["# 2026-04 に地域包括と確認(山田)\nid = ", "\n# 住民がよく使う言い方\nkeywords = ", "  # 平日のみ", "# 出典は毎年4月に更新\nsource = "] {
+        for note in [
+            "# 2026-04 に地域包括と確認(山田)\nid = ",
+            "\n# 住民がよく使う言い方\nkeywords = ",
+            "  # 平日のみ",
+            "# 出典は毎年4月に更新\nsource = ",
+        ] {
             assert!(updated.contains(note), "{note:?} lost:\n{updated}");
         }
         assert!(updated.contains("keywords = [\"見守り\", \"安否確認\"]"), "{updated}");

@@ -58,8 +58,12 @@ pub fn survey(index_dir: &Path, dialogs_dir: &Path, known: &Known) -> Vec<Proble
         match kind {
             Kind::File if known.dialogs_files.contains(&name.as_str()) => {}
             Kind::File if is_toml_like(&name) => problems.push(
-                Problem::error(&path, None, format!("dialogs/ で読み込むのは {} だけです", known.dialogs_files.join("、")))
-                    .hint("文言はこの3つのファイルのどれかに書いてください(名前のつづりも確かめてください)"),
+                Problem::error(
+                    &path,
+                    None,
+                    format!("dialogs/ で読み込むのは {} だけです", known.dialogs_files.join("、")),
+                )
+                .hint("文言はこの3つのファイルのどれかに書いてください(名前のつづりも確かめてください)"),
             ),
             Kind::File => problems.push(not_read(&path)),
             Kind::Dir => problems.push(
@@ -139,7 +143,9 @@ fn children(dir: &Path, problems: &mut Vec<Problem>) -> Vec<(PathBuf, String, Ki
             Err(e) if e.raw_os_error() == Some(40) => Kind::Broken("リンクが輪になっています(ELOOP)".into()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Kind::Broken("リンク先がありません".into()),
             Err(e) => {
-                problems.push(Problem::error(&path, None, format!("読めません ({e})")).hint("ファイルの権限を確かめてください"));
+                problems.push(
+                    Problem::error(&path, None, format!("読めません ({e})")).hint("ファイルの権限を確かめてください"),
+                );
                 continue;
             }
         };
@@ -186,7 +192,8 @@ fn is_toml_like(name: &str) -> bool {
 /// to be read), a warning otherwise.
 fn unread_folder(path: &Path, message: String, hint: &str) -> Problem {
     let holds_entries = walk_files(path).iter().any(|p| is_toml_like(&file_name(p)));
-    let problem = if holds_entries { Problem::error(path, None, message) } else { Problem::warning(path, None, message) };
+    let problem =
+        if holds_entries { Problem::error(path, None, message) } else { Problem::warning(path, None, message) };
     problem.hint(hint)
 }
 
@@ -196,7 +203,8 @@ fn not_read(path: &Path) -> Problem {
 }
 
 fn broken(path: &Path, reason: &str) -> Problem {
-    Problem::error(path, None, format!("読めないリンクです: {reason}")).hint("リンクを消すか、正しいファイルを指すように作り直してください")
+    Problem::error(path, None, format!("読めないリンクです: {reason}"))
+        .hint("リンクを消すか、正しいファイルを指すように作り直してください")
 }
 
 #[cfg(test)]
@@ -253,7 +261,9 @@ mod tests {
             std::os::unix::fs::symlink(index.join("setagaya/loop.toml"), index.join("setagaya/loop.toml")).unwrap();
         }
         let problems = survey(&index, &dialogs, &known());
-        let named = |suffix: &str| problems.iter().find(|p| p.file.ends_with(suffix)).unwrap_or_else(|| panic!("{suffix}: {problems:#?}"));
+        let named = |suffix: &str| {
+            problems.iter().find(|p| p.file.ends_with(suffix)).unwrap_or_else(|| panic!("{suffix}: {problems:#?}"))
+        };
         for (file, says) in [
             ("index/new-entry.toml", "直接あるファイルは読み込まれません"),
             ("index/setagaya-ku", "places.toml の自治体のフォルダ"),

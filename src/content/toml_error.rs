@@ -37,9 +37,11 @@ pub fn explain<T: DeserializeOwned>(file: &Path, text: &str, err: &toml::de::Err
         Ok(table) => match T::deserialize(Typed { value: &Value::Table(table) }) {
             Err(shape) => shape_mistake(file, text, &shape),
             // toml refused what the typed reading accepts: say what toml said, with its line.
-            Ok(_) => Problem::error(file, err.span().map(|s| line_of_offset(text, s.start)), format!(
-                "読み込めませんでした(管理者向けの詳細: {detail})"
-            ))
+            Ok(_) => Problem::error(
+                file,
+                err.span().map(|s| line_of_offset(text, s.start)),
+                format!("読み込めませんでした(管理者向けの詳細: {detail})"),
+            )
             .hint("書き方を見直してください。わからなければ、直前の変更を元に戻してください"),
         },
     }
@@ -57,7 +59,8 @@ fn syntax_mistake(text: &str, line: Option<usize>, detail: &str) -> (String, Str
     if !marks.is_empty() {
         return (
             format!("全角の記号 {} が使われています(この行の記号は半角で書きます)", marks.join(" ")),
-            "日本語入力を切って(半角で)、= \" [ ] , を打ち直してください。値の中の文字は全角のままでかまいません".into(),
+            "日本語入力を切って(半角で)、= \" [ ] , を打ち直してください。値の中の文字は全角のままでかまいません"
+                .into(),
         );
     }
     let trimmed = written.trim();
@@ -66,14 +69,18 @@ fn syntax_mistake(text: &str, line: Option<usize>, detail: &str) -> (String, Str
         if is_line && !trimmed.starts_with(['"', '\'', ']']) {
             return (
                 "「項目名 = 値」の = がありません".into(),
-                "title = \"地域子育て支援コーディネーター\" のように、項目名と値のあいだに半角の = を書いてください".into(),
+                "title = \"地域子育て支援コーディネーター\" のように、項目名と値のあいだに半角の = を書いてください"
+                    .into(),
             );
         }
         return generic(detail);
     };
     let (key, value) = (key.trim(), value.trim());
     if value.is_empty() || value.starts_with('#') {
-        return (format!("{key} の = のあとに値がありません"), "値を書くか、書くことがなければ行ごと削除してください".into());
+        return (
+            format!("{key} の = のあとに値がありません"),
+            "値を書くか、書くことがなければ行ごと削除してください".into(),
+        );
     }
     let starts_as_value = value.starts_with(['"', '\'', '[', '{', '+', '-'])
         || value.starts_with(|c: char| c.is_ascii_digit())
@@ -377,7 +384,9 @@ impl<'de, 'a> MapAccess<'de> for Entries<'a> {
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, ShapeError> {
         let Some((key, value)) = self.entries.next() else { return Ok(None) };
         self.key = Some((key, value));
-        seed.deserialize(key.as_str().into_deserializer()).map(Some).map_err(|e: ShapeError| e.within(Step::Key(key.clone())))
+        seed.deserialize(key.as_str().into_deserializer())
+            .map(Some)
+            .map_err(|e: ShapeError| e.within(Step::Key(key.clone())))
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, ShapeError> {

@@ -106,7 +106,10 @@ impl FromStr for Command {
 
     /// Any case (`/Help`, as phones capitalise the first letter).
     fn from_str(name: &str) -> Result<Command, UnknownCommand> {
-        Command::ALL.into_iter().find(|c| c.name().eq_ignore_ascii_case(name)).ok_or_else(|| UnknownCommand(name.to_string()))
+        Command::ALL
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(name))
+            .ok_or_else(|| UnknownCommand(name.to_string()))
     }
 }
 

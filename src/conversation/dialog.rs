@@ -8,8 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::answer::engine::Engine;
 use crate::answer::decision::{Decision, Kind};
+use crate::answer::engine::Engine;
 use crate::conversation::command::{Command, Payload};
 use crate::conversation::reply::{with_area, Block, Button, Card, ListItem, Reply};
 
@@ -35,7 +35,10 @@ pub const RATEABLE_KEPT: usize = 20;
 pub enum Input {
     Text(String),
     /// A command and its argument (`/start kosodate`).
-    Command { command: Command, arg: String },
+    Command {
+        command: Command,
+        arg: String,
+    },
     /// `/something` madoguchi has no command for: the help text.
     UnknownCommand(String),
     /// A pressed button.
@@ -131,7 +134,9 @@ fn command(state: &mut ChatState, command: Command, arg: &str, engine: &Engine, 
             vec![Reply::text(&texts.forgotten)]
         }
         // Staff commands from anyone not on the staff list are met like any unknown one.
-        Command::Help | Command::Stats | Command::Unanswered | Command::Test | Command::Reload => vec![Reply::text(&texts.help)],
+        Command::Help | Command::Stats | Command::Unanswered | Command::Test | Command::Reload => {
+            vec![Reply::text(&texts.help)]
+        }
     }
 }
 
@@ -149,7 +154,8 @@ fn button(state: &mut ChatState, payload: Payload, engine: &Engine, events: &mut
         }),
         Payload::Entry(id) => engine.entry_by_id(&id).map(|entry| vec![card_reply(entry, engine)]),
         Payload::Alternatives => {
-            let items: Vec<ListItem> = state.alternatives.iter().filter_map(|id| engine.entry_by_id(id)).map(ListItem::of).collect();
+            let items: Vec<ListItem> =
+                state.alternatives.iter().filter_map(|id| engine.entry_by_id(id)).map(ListItem::of).collect();
             (!items.is_empty()).then(|| {
                 let buttons = entry_buttons(&items);
                 vec![Reply { blocks: vec![Block::List { intro: texts.alternatives_intro.clone(), items }], buttons }]
@@ -170,13 +176,20 @@ fn button(state: &mut ChatState, payload: Payload, engine: &Engine, events: &mut
             vec![reply]
         }),
         Payload::General => {
-            let windows: Vec<Reply> =
-                engine.general_windows(state.area.as_deref()).into_iter().map(|i| card_reply(engine.entry(i), engine)).collect();
+            let windows: Vec<Reply> = engine
+                .general_windows(state.area.as_deref())
+                .into_iter()
+                .map(|i| card_reply(engine.entry(i), engine))
+                .collect();
             (!windows.is_empty()).then_some(windows)
         }
-        Payload::Category(key) => {
-            engine.dialogs().menu.category.iter().any(|c| c.key == key).then(|| vec![category_reply(&key, state, engine)])
-        }
+        Payload::Category(key) => engine
+            .dialogs()
+            .menu
+            .category
+            .iter()
+            .any(|c| c.key == key)
+            .then(|| vec![category_reply(&key, state, engine)]),
         Payload::Menu => Some(vec![menu_reply(engine)]),
         // A staff button pressed by someone who is not staff (or no longer): nothing to do.
         Payload::Handled(_) => None,
@@ -219,9 +232,16 @@ pub fn decision_reply(decision: &Decision, engine: &Engine) -> Reply {
             buttons.push(vec![general_button(engine)]);
         }
         Kind::Fallback => {
-            let intro = if decision.empty { &texts.empty_message } else if decision.candidates.is_empty() { &texts.nothing_found } else { &texts.unsure_intro };
+            let intro = if decision.empty {
+                &texts.empty_message
+            } else if decision.candidates.is_empty() {
+                &texts.nothing_found
+            } else {
+                &texts.unsure_intro
+            };
             blocks.push(Block::Text(intro.clone()));
-            let items: Vec<ListItem> = decision.candidates.iter().map(|c| ListItem::of(engine.entry(c.entry))).collect();
+            let items: Vec<ListItem> =
+                decision.candidates.iter().map(|c| ListItem::of(engine.entry(c.entry))).collect();
             if !items.is_empty() {
                 buttons.extend(entry_buttons(&items));
                 blocks.push(Block::List { intro: texts.candidates_intro.clone(), items });
@@ -269,7 +289,10 @@ fn area_choice(engine: &Engine) -> Reply {
         .map(|m| Button { label: m.name.clone(), payload: Payload::Area(m.name.clone()) })
         .collect();
     row.push(Button { label: texts.area_unknown_button.clone(), payload: Payload::AreaNone });
-    Reply { blocks: vec![Block::Text(texts.choose_area.clone())], buttons: row.chunks(2).map(<[Button]>::to_vec).collect() }
+    Reply {
+        blocks: vec![Block::Text(texts.choose_area.clone())],
+        buttons: row.chunks(2).map(<[Button]>::to_vec).collect(),
+    }
 }
 
 fn menu_reply(engine: &Engine) -> Reply {
@@ -308,7 +331,9 @@ fn category_reply(key: &str, state: &ChatState, engine: &Engine) -> Reply {
 fn entry_buttons(items: &[ListItem]) -> Vec<Vec<Button>> {
     items
         .iter()
-        .map(|i| vec![Button { label: format!("{}({})", i.title, i.municipality), payload: Payload::Entry(i.id.clone()) }])
+        .map(|i| {
+            vec![Button { label: format!("{}({})", i.title, i.municipality), payload: Payload::Entry(i.id.clone()) }]
+        })
         .collect()
 }
 

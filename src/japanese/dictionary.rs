@@ -40,11 +40,7 @@ pub enum DictionaryError {
 ///
 /// `on_build` is called once before a (slow, ~3 s) build starts, so the caller can tell the
 /// person waiting what is happening.
-pub fn ensure_built(
-    source: &Path,
-    cache_dir: &Path,
-    on_build: impl FnOnce(&Path),
-) -> Result<PathBuf, DictionaryError> {
+pub fn ensure_built(source: &Path, cache_dir: &Path, on_build: impl FnOnce(&Path)) -> Result<PathBuf, DictionaryError> {
     let target = cache_dir.join(BUILD_TAG);
     if target.join("metadata.json").is_file() {
         return Ok(target);
@@ -68,9 +64,7 @@ pub fn load(dir: &Path) -> Result<Dictionary, DictionaryError> {
 
 /// The default cache location: `$XDG_CACHE_HOME/madoguchi` (or the platform equivalent).
 pub fn default_cache_dir() -> PathBuf {
-    dirs::cache_dir()
-        .unwrap_or_else(std::env::temp_dir)
-        .join("madoguchi")
+    dirs::cache_dir().unwrap_or_else(std::env::temp_dir).join("madoguchi")
 }
 
 fn check_sources(source: &Path) -> Result<(), DictionaryError> {
@@ -85,7 +79,8 @@ fn check_sources(source: &Path) -> Result<(), DictionaryError> {
 /// Compiles the sources into `out`, through a UTF-8 copy of them in a scratch folder of the
 /// cache (removed when done).
 fn build_into(source: &Path, cache_dir: &Path, out: &Path) -> Result<(), DictionaryError> {
-    let utf8 = tempfile::Builder::new().prefix(".sources-").tempdir_in(cache_dir).map_err(|e| write_err(cache_dir, e))?;
+    let utf8 =
+        tempfile::Builder::new().prefix(".sources-").tempdir_in(cache_dir).map_err(|e| write_err(cache_dir, e))?;
     convert_sources(source, utf8.path())?;
     DictionaryBuilder::new(ipadic_metadata())
         .build_dictionary(utf8.path(), out)

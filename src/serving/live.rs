@@ -33,9 +33,9 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 
+use crate::answer::engine::Engine;
 use crate::app;
 use crate::config::Config;
-use crate::answer::engine::Engine;
 use crate::content::Problem;
 
 /// The engine that is serving now, and how to build the next one.
@@ -88,7 +88,11 @@ impl std::fmt::Display for ReloadReport {
                 write!(f, "reloaded: {entries} entries in {took:.2} s, {} warning(s)", warnings.len())
             }
             Outcome::Rejected { errors } => {
-                write!(f, "reload rejected after {took:.2} s, the previous answers keep serving; {} error(s):", errors.len())?;
+                write!(
+                    f,
+                    "reload rejected after {took:.2} s, the previous answers keep serving; {} error(s):",
+                    errors.len()
+                )?;
                 for problem in errors {
                     write!(f, "\n{problem}")?;
                 }
@@ -274,7 +278,11 @@ mod tests {
 
         let report = live.reload();
         let Outcome::Rejected { errors } = &report.outcome else { panic!("not rejected: {report}") };
-        assert!(errors.iter().any(|p| p.file == path && p.line == Some(line)), "help: expected {}:{line} in\n{report}", path.display());
+        assert!(
+            errors.iter().any(|p| p.file == path && p.line == Some(line)),
+            "help: expected {}:{line} in\n{report}",
+            path.display()
+        );
         assert!(Arc::ptr_eq(&before, &live.current()), "the old engine keeps serving");
         let shown = live.shown_path(&path);
         assert!(shown.starts_with("index/") && shown.ends_with(".toml"), "{shown}");

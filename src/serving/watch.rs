@@ -57,15 +57,15 @@ pub fn watch(dirs: &[PathBuf], mut on_change: impl FnMut(Vec<PathBuf>) + Send + 
     })
     .context("starting the file watcher")?;
     for dir in &dirs {
-        watcher
-            .watch(dir, RecursiveMode::Recursive)
-            .with_context(|| format!("watching {}", dir.display()))?;
+        watcher.watch(dir, RecursiveMode::Recursive).with_context(|| format!("watching {}", dir.display()))?;
     }
     // Not fatal: without its parent's watch a folder's saves are still seen, only not its replacement.
     for parent in parents(&dirs) {
         if let Err(e) = watcher.watch(&parent, RecursiveMode::NonRecursive) {
             let parent = parent.display();
-            tracing::warn!("not watching {parent} ({e}): a staff folder replaced as a whole goes unseen until a restart");
+            tracing::warn!(
+                "not watching {parent} ({e}): a staff folder replaced as a whole goes unseen until a restart"
+            );
         }
     }
     let watcher = Arc::new(Mutex::new(watcher));
@@ -123,7 +123,12 @@ fn rewatch(watcher: &mut notify::RecommendedWatcher, dir: &Path) {
 }
 
 /// Groups changes into bursts; returns when the sending side is gone.
-fn debounce(changes: &mpsc::Receiver<PathBuf>, quiet: Duration, max_delay: Duration, mut on_change: impl FnMut(Vec<PathBuf>)) {
+fn debounce(
+    changes: &mpsc::Receiver<PathBuf>,
+    quiet: Duration,
+    max_delay: Duration,
+    mut on_change: impl FnMut(Vec<PathBuf>),
+) {
     while let Ok(first) = changes.recv() {
         let began = Instant::now();
         let mut paths = vec![first];
@@ -187,7 +192,17 @@ mod tests {
         for name in ["a.toml", "index/setagaya/ichiji.toml", "index/setagaya", "places.TOML"] {
             assert!(is_staff_file(Path::new(name)), "{name}");
         }
-        for name in [".a.toml.swp", ".a.toml.swx", "a.toml~", ".#a.toml", "#a.toml#", "4913", "a.toml.tmp", "a.csv", "notes.txt"] {
+        for name in [
+            ".a.toml.swp",
+            ".a.toml.swx",
+            "a.toml~",
+            ".#a.toml",
+            "#a.toml#",
+            "4913",
+            "a.toml.tmp",
+            "a.csv",
+            "notes.txt",
+        ] {
             assert!(!is_staff_file(Path::new(name)), "{name}");
         }
     }
@@ -367,5 +382,4 @@ mod tests {
         let first = when.recv_timeout(Duration::from_secs(5)).expect("a report while writes go on");
         assert!(first - start < Duration::from_millis(1200), "reported {:?} after the first write", first - start);
     }
-
 }

@@ -40,7 +40,8 @@ pub fn export(config: &Config, file: &Path, today: NaiveDate) -> anyhow::Result<
             checked.error_count()
         );
     };
-    std::fs::write(file, csv::export(&knowledge.entries)).with_context(|| format!("{} に書き込めません", file.display()))?;
+    std::fs::write(file, csv::export(&knowledge.entries))
+        .with_context(|| format!("{} に書き込めません", file.display()))?;
     Ok(knowledge.entries.len())
 }
 
@@ -145,8 +146,12 @@ pub fn import(config: &Config, file: &Path, options: ImportOptions, today: Naive
             Ok((folder, stem)) => {
                 if let Some(first) = first_row.insert(row.id().to_string(), row.number) {
                     report.cells.push(
-                        CellProblem::error(Some(row.number), Some("id"), format!("id「{}」は {first} 行目にもあります", row.id()))
-                            .hint("1つの項目は1行にしてください。別の項目なら id を変えてください"),
+                        CellProblem::error(
+                            Some(row.number),
+                            Some("id"),
+                            format!("id「{}」は {first} 行目にもあります", row.id()),
+                        )
+                        .hint("1つの項目は1行にしてください。別の項目なら id を変えてください"),
                     );
                 } else {
                     targets.push((row, folder, stem));
@@ -162,7 +167,9 @@ pub fn import(config: &Config, file: &Path, options: ImportOptions, today: Naive
     for (row, folder, stem) in &targets {
         let toml = row.to_toml();
         let path = staging.dir.join(folder).join(format!("{stem}.toml"));
-        std::fs::write(&path, &toml.text).with_context(|| format!("確認用のコピー {} を書けません(index/ は変えていません) / cannot stage it", path.display()))?;
+        std::fs::write(&path, &toml.text).with_context(|| {
+            format!("確認用のコピー {} を書けません(index/ は変えていません) / cannot stage it", path.display())
+        })?;
         tomls.insert(path, (*row, toml));
     }
     let mut staged = config.clone();
@@ -324,7 +331,10 @@ fn file_of(id: &str, folders: &HashMap<&str, &str>) -> Result<(String, String), 
     if !folders.contains_key(folder) {
         let mut known: Vec<&str> = folders.keys().copied().collect();
         known.sort_unstable();
-        return Err(bad(format!("id「{id}」のフォルダ「{folder}」は index/places.toml にありません(使えるフォルダ: {})", known.join(" / "))));
+        return Err(bad(format!(
+            "id「{id}」のフォルダ「{folder}」は index/places.toml にありません(使えるフォルダ: {})",
+            known.join(" / ")
+        )));
     }
     let plain = !stem.is_empty()
         && stem.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
@@ -370,12 +380,19 @@ struct Staging {
 
 impl Staging {
     fn new(index_dir: &Path) -> anyhow::Result<Staging> {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
         let dir = std::env::temp_dir().join(format!("madoguchi-import-{}-{nanos}", std::process::id()));
         let staging = Staging { dir };
-        std::fs::create_dir_all(&staging.dir).with_context(|| format!("確認用のフォルダ {} を作れません(index/ は変えていません) / cannot create it", staging.dir.display()))?;
+        std::fs::create_dir_all(&staging.dir).with_context(|| {
+            format!(
+                "確認用のフォルダ {} を作れません(index/ は変えていません) / cannot create it",
+                staging.dir.display()
+            )
+        })?;
         let places = read_places(index_dir)?;
-        for entry in std::fs::read_dir(index_dir).with_context(|| format!("{} を読めません", index_dir.display()))? {
+        for entry in std::fs::read_dir(index_dir).with_context(|| format!("{} を読めません", index_dir.display()))?
+        {
             let path = entry?.path();
             if path.is_file() {
                 std::fs::copy(&path, staging.dir.join(path.file_name().expect("a file name")))?;
@@ -401,7 +418,10 @@ mod tests {
     #[test]
     fn ids_must_name_a_known_folder_and_a_plain_file() {
         let folders: HashMap<&str, &str> = [("setagaya", "世田谷区")].into_iter().collect();
-        assert_eq!(file_of("setagaya/kosodate-hiroba", &folders).unwrap(), ("setagaya".into(), "kosodate-hiroba".into()));
+        assert_eq!(
+            file_of("setagaya/kosodate-hiroba", &folders).unwrap(),
+            ("setagaya".into(), "kosodate-hiroba".into())
+        );
         for bad in ["", "setagaya", "tokyo/a", "setagaya/../x", "setagaya/a/b", "setagaya/子育て", "setagaya/"] {
             let problem = file_of(bad, &folders).expect_err(bad);
             assert_eq!(problem.column.as_deref(), Some("id"));

@@ -34,7 +34,8 @@ fn email() -> &'static Regex {
 fn postal() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(&format!(r"〒[\x20\u{{3000}}]*{DIGIT}{{3}}{SEPARATOR}?{DIGIT}{{4}}")).expect("the postal pattern is valid")
+        Regex::new(&format!(r"〒[\x20\u{{3000}}]*{DIGIT}{{3}}{SEPARATOR}?{DIGIT}{{4}}"))
+            .expect("the postal pattern is valid")
     })
 }
 
@@ -46,10 +47,8 @@ fn address() -> &'static Regex {
         let number = format!("(?:{DIGIT}+|[一二三四五六七八九十〇]+)");
         let joiner = "[-‐‑‒–—―−ー－ｰの]";
         let tail = format!("(?:{joiner}?{DIGIT}+(?:番地|番|号|{joiner})?)*");
-        Regex::new(&format!(
-            "{number}丁目{tail}|{DIGIT}+番地{tail}|{DIGIT}+番{DIGIT}+号?{tail}|{DIGIT}+号室"
-        ))
-        .expect("the address pattern is valid")
+        Regex::new(&format!("{number}丁目{tail}|{DIGIT}+番地{tail}|{DIGIT}+番{DIGIT}+号?{tail}|{DIGIT}+号室"))
+            .expect("the address pattern is valid")
     })
 }
 
@@ -75,15 +74,14 @@ enum DigitRun {
 
 /// Decides by shape: the count of digits, the groups and the character before the run.
 fn classify_digits(run: &str, before: &str) -> DigitRun {
-    let groups: Vec<&str> = run
-        .split(|c: char| !(c.is_ascii_digit() || ('０'..='９').contains(&c)))
-        .filter(|g| !g.is_empty())
-        .collect();
+    let groups: Vec<&str> =
+        run.split(|c: char| !(c.is_ascii_digit() || ('０'..='９').contains(&c))).filter(|g| !g.is_empty()).collect();
     let count = |g: &str| g.chars().filter(|c| c.is_ascii_digit() || ('０'..='９').contains(c)).count();
     let total: usize = groups.iter().map(|g| count(g)).sum();
     let international = run.starts_with(['+', '＋']);
     let starts_like_a_phone = international || run.starts_with(['0', '０']);
-    let after_a_place = before.chars().last().is_some_and(|c| matches!(c, '町' | '村' | '丁' | '字' | '区' | '市' | '目'));
+    let after_a_place =
+        before.chars().last().is_some_and(|c| matches!(c, '町' | '村' | '丁' | '字' | '区' | '市' | '目'));
     if international && total >= 9 {
         return DigitRun::Phone; // +81 90 …
     }

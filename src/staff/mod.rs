@@ -25,12 +25,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::conversation::command::{Command, Payload};
-use crate::conversation::dialog::Input;
+use crate::answer::engine::Engine;
 use crate::content::dialogs::template::fill;
 use crate::content::dialogs::texts::StaffTexts;
-use crate::answer::engine::Engine;
 use crate::content::knowledge::Knowledge;
+use crate::conversation::command::{Command, Payload};
+use crate::conversation::dialog::Input;
 use crate::conversation::reply::{Block, Button, Reply};
 use crate::serving::store::{RecordRef, Review, Store, StoreError};
 
@@ -48,9 +48,15 @@ pub const MAX_UNANSWERED: usize = 30;
 /// What a staff member asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    Stats { days: u32 },
-    Unanswered { limit: usize },
-    Test { question: String },
+    Stats {
+        days: u32,
+    },
+    Unanswered {
+        limit: usize,
+    },
+    Test {
+        question: String,
+    },
     /// A handled button; `None` when its reference does not parse (a forged or broken payload).
     MarkHandled(Option<RecordRef>),
     /// A staff command with an argument it cannot use: the usage text.
@@ -177,7 +183,10 @@ pub fn stats_reply(stats: &Stats, texts: &StaffTexts) -> Reply {
     let count = |n: usize| n.to_string();
     let mut blocks = vec![Block::Text(
         [
-            fill(&texts.stats_title, &[("days", &stats.days.to_string()), ("from", &date(stats.from)), ("to", &date(stats.to))]),
+            fill(
+                &texts.stats_title,
+                &[("days", &stats.days.to_string()), ("from", &date(stats.from)), ("to", &date(stats.to))],
+            ),
             fill(&texts.stats_questions, &[("count", &count(stats.questions))]),
             fill(
                 &texts.stats_shares,
@@ -192,9 +201,11 @@ pub fn stats_reply(stats: &Stats, texts: &StaffTexts) -> Reply {
     )];
     if !stats.busiest_hours.is_empty() {
         let mut lines = vec![texts.stats_hours_title.clone()];
-        lines.extend(stats.busiest_hours.iter().map(|h| {
-            fill(&texts.stats_hours_line, &[("hour", &h.hour.to_string()), ("count", &count(h.questions))])
-        }));
+        lines.extend(
+            stats.busiest_hours.iter().map(|h| {
+                fill(&texts.stats_hours_line, &[("hour", &h.hour.to_string()), ("count", &count(h.questions))])
+            }),
+        );
         blocks.push(Block::Text(lines.join("\n")));
     }
     if stats.feedback.is_empty() {
@@ -346,7 +357,13 @@ mod tests {
         assert_eq!(action(&command("test", " 母のもの忘れ ")), Some(Action::Test { question: "母のもの忘れ".into() }));
         assert_eq!(action(&command("test", "")), Some(Action::TestUsage));
         // Resident commands, text and resident buttons are not staff business.
-        for input in [command("help", ""), command("start", ""), Input::Text("/stats".into()), Input::NotText, Input::Button(Payload::Helpful("a/b".into()))] {
+        for input in [
+            command("help", ""),
+            command("start", ""),
+            Input::Text("/stats".into()),
+            Input::NotText,
+            Input::Button(Payload::Helpful("a/b".into())),
+        ] {
             assert_eq!(action(&input), None, "{input:?}");
         }
     }

@@ -188,23 +188,30 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
         let at = |hours_ago: i64| now - Duration::hours(hours_ago);
         let records = vec![
-            record(at(0), "answer", Some("a/one"), Some(true)),   // 21 JST
-            record(at(1), "answer", Some("a/one"), Some(false)),  // 20 JST
-            record(at(1), "answer", Some("a/two"), Some(false)),  // 20 JST
-            record(at(1), "fallback", Some("a/two"), None),       // 20 JST
-            record(at(12), "crisis", None, None),                 // 09 JST
-            record(at(2), "feedback", Some("a/menu"), Some(true)), // not a question
+            record(at(0), "answer", Some("a/one"), Some(true)),       // 21 JST
+            record(at(1), "answer", Some("a/one"), Some(false)),      // 20 JST
+            record(at(1), "answer", Some("a/two"), Some(false)),      // 20 JST
+            record(at(1), "fallback", Some("a/two"), None),           // 20 JST
+            record(at(12), "crisis", None, None),                     // 09 JST
+            record(at(2), "feedback", Some("a/menu"), Some(true)),    // not a question
             record(at(24 * 8), "answer", Some("a/old"), Some(false)), // outside 7 days
         ];
         let stats = compute(&records, 7, now, None, 12);
         assert_eq!((stats.questions, stats.answered, stats.unsure, stats.crisis), (5, 3, 1, 1));
-        assert_eq!((stats.percent(stats.answered), stats.percent(stats.unsure), stats.percent(stats.crisis)), (60, 20, 20));
+        assert_eq!(
+            (stats.percent(stats.answered), stats.percent(stats.unsure), stats.percent(stats.crisis)),
+            (60, 20, 20)
+        );
         let feedback: Vec<(&str, usize, usize)> =
             stats.feedback.iter().map(|f| (f.id.as_str(), f.helpful, f.not_helpful)).collect();
         assert_eq!(feedback, [("a/one", 1, 1), ("a/two", 0, 1), ("a/menu", 1, 0)]);
         assert_eq!(
             stats.busiest_hours,
-            [HourCount { hour: 20, questions: 3 }, HourCount { hour: 9, questions: 1 }, HourCount { hour: 21, questions: 1 }]
+            [
+                HourCount { hour: 20, questions: 3 },
+                HourCount { hour: 9, questions: 1 },
+                HourCount { hour: 21, questions: 1 }
+            ]
         );
         // A longer window takes the old record in.
         assert_eq!(compute(&records, 30, now, None, 12).questions, 6);

@@ -118,7 +118,8 @@ fn batch_from_stdin_answers_each_line_as_soon_as_it_is_read() {
 #[test]
 fn hostile_input_gets_a_reply_not_a_crash() {
     let long = "介護".repeat(2500);
-    for question in ["", "😀😀😀", "\u{0001}\u{0007}\u{001b}[31m", "\"a\" AND (b:c) OR -d*", long.as_str(), "🧸"] {
+    for question in ["", "😀😀😀", "\u{0001}\u{0007}\u{001b}[31m", "\"a\" AND (b:c) OR -d*", long.as_str(), "🧸"]
+    {
         let (ok, stdout, stderr) = run(&["ask", "--json", question]);
         assert!(ok, "input {:?} failed: {stderr}", question.chars().take(20).collect::<String>());
         let value: serde_json::Value = serde_json::from_str(stdout.trim()).expect("JSON");

@@ -75,7 +75,10 @@ fn export_writes_a_bom_the_template_columns_and_one_row_per_entry() {
     assert_eq!(sheet.rows.len() - 1, entry_files, "one row per entry file");
     // Lists: one item per line in the cell.
     let aliases = sheet.get("setagaya/kosodate-coordinator", "aliases");
-    assert_eq!(aliases.lines().collect::<Vec<_>>(), ["世田谷区地域子育て支援コーディネーター", "子育て支援コーディネーター", "子育てコーディネーター"]);
+    assert_eq!(
+        aliases.lines().collect::<Vec<_>>(),
+        ["世田谷区地域子育て支援コーディネーター", "子育て支援コーディネーター", "子育てコーディネーター"]
+    );
     assert_eq!(sheet.get("setagaya/kosodate-coordinator", "verified"), "2026-11-23");
 }
 
@@ -115,7 +118,11 @@ fn an_edited_cell_changes_exactly_that_file() {
     let row = sheet.row_of(id);
     let out = import(&ws, &sheet, &[]);
     assert!(out.ok, "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains(&format!("変更: {row} 行目 {id} 「フードドライブ」 (変わった列: keywords, verified)")), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("変更: {row} 行目 {id} 「フードドライブ」 (変わった列: keywords, verified)")),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("追加 0 件、変更 1 件、削除 0 件"), "{}", out.stdout);
 
     let after = ws.index_files();
@@ -124,7 +131,10 @@ fn an_edited_cell_changes_exactly_that_file() {
     let text = String::from_utf8(after[&std::path::PathBuf::from("nishitokyo/food-drive.toml")].clone()).unwrap();
     assert!(text.contains("\"もったいない食品\""), "{text}");
     assert!(text.contains("\nverified = 2026-11-01\n"), "{text}");
-    assert!(text.starts_with("# 2026-11 社協に確認済み\nid = \"nishitokyo/food-drive\"\ntitle = \"フードドライブ\"\n"), "{text}");
+    assert!(
+        text.starts_with("# 2026-11 社協に確認済み\nid = \"nishitokyo/food-drive\"\ntitle = \"フードドライブ\"\n"),
+        "{text}"
+    );
     assert!(text.contains("\n# 住民の言い方を足すときはここ\nkeywords = "), "{text}");
 
     // The written file passes index check, and a second import of the same CSV is a no-op.
@@ -193,8 +203,16 @@ fn rules_across_entries_apply_to_rows() {
     let out = import(&ws, &sheet, &[]);
     assert!(!out.ok);
     let (copy_row, bad_row) = (sheet.rows.len() - 1, sheet.rows.len());
-    assert!(out.stdout.contains(&format!("{copy_row} 行目・列「title」: エラー: 「地域子育て支援コーディネーター」は")), "{}", out.stdout);
-    assert!(out.stdout.contains(&format!("{bad_row} 行目・列「id」: エラー: id「tokyo/elsewhere」のフォルダ「tokyo」")), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("{copy_row} 行目・列「title」: エラー: 「地域子育て支援コーディネーター」は")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(&format!("{bad_row} 行目・列「id」: エラー: id「tokyo/elsewhere」のフォルダ「tokyo」")),
+        "{}",
+        out.stdout
+    );
     assert!(before == ws.index_files());
 }
 
@@ -212,7 +230,11 @@ fn rows_are_added_and_removed_only_with_allow_remove() {
 
     let out = import(&ws, &sheet, &[]);
     assert!(!out.ok, "a removal needs --allow-remove:\n{}", out.stdout);
-    assert!(out.stdout.contains("項目「地区社会福祉推進協議会」(ogaki/chiku-shakyo)が CSV にありません"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("項目「地区社会福祉推進協議会」(ogaki/chiku-shakyo)が CSV にありません"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("--allow-remove"), "{}", out.stdout);
     assert!(before == ws.index_files());
 
@@ -255,7 +277,13 @@ fn every_entry_written_in_the_canonical_layout_reads_back_equal() {
     let knowledge = checked.knowledge.expect("the index loads");
     let names = knowledge.places.names();
     let labels = checked.dialogs.expect("dialogs load").menu.labels();
-    let rules = EntryRules { municipalities: &names, categories: Some(&labels), today, max_age_months: 12, placeholders: &Default::default() };
+    let rules = EntryRules {
+        municipalities: &names,
+        categories: Some(&labels),
+        today,
+        max_age_months: 12,
+        placeholders: &Default::default(),
+    };
     for entry in &knowledge.entries {
         let text = entry_toml(entry);
         let path = ws.path("index").join(format!("{}.toml", entry.id));
@@ -289,7 +317,11 @@ fn entries_saved_where_the_loader_does_not_look_are_named_by_index_check() {
         ("index/setagaya/kosodate-hiroba2.toml.txt", "メモ帳"),
         ("index/setagaya/kosodate-hiroba3.TOML", "「.toml」ではありません"),
     ] {
-        let line = out.stdout.lines().position(|l| l.contains(file)).unwrap_or_else(|| panic!("{file} not named:\n{}", out.stdout));
+        let line = out
+            .stdout
+            .lines()
+            .position(|l| l.contains(file))
+            .unwrap_or_else(|| panic!("{file} not named:\n{}", out.stdout));
         let said: String = out.stdout.lines().skip(line).take(2).collect::<Vec<_>>().join("\n");
         assert!(said.contains(says), "{file}: {said}");
     }

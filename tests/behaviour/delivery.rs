@@ -71,7 +71,9 @@ fn wait_answered(fake: &FakeBotApi, first_chat: i64, n: usize) -> bool {
 
 /// Lost and duplicated answers, summed over the chats.
 fn lost_and_duplicates(got: &[usize], expected: &[usize]) -> (usize, usize) {
-    got.iter().zip(expected).fold((0, 0), |(lost, dup), (&g, &e)| (lost + e.saturating_sub(g), dup + g.saturating_sub(e)))
+    got.iter()
+        .zip(expected)
+        .fold((0, 0), |(lost, dup), (&g, &e)| (lost + e.saturating_sub(g), dup + g.saturating_sub(e)))
 }
 
 /// A small pseudo-random sequence (xorshift), seeded from the clock and printed, so a failing
@@ -98,7 +100,11 @@ impl Random {
 /// The bot's own count of messages it could not rule out as sent before the kill.
 fn reported_uncertain(log: &str) -> usize {
     log.lines()
-        .filter_map(|l| l.split(" message(s) were being sent when the last run was killed").next().filter(|_| l.contains("were being sent when")))
+        .filter_map(|l| {
+            l.split(" message(s) were being sent when the last run was killed")
+                .next()
+                .filter(|_| l.contains("were being sent when"))
+        })
         .filter_map(|head| head.rsplit(' ').next()?.parse::<usize>().ok())
         .sum()
 }
@@ -118,7 +124,11 @@ fn kill_9_at_random_points_of_a_burst_loses_no_update() {
         let kill_after = 1 + random.below(450) as usize;
         let extra = Duration::from_micros(random.below(30_000));
         let started = Instant::now();
-        assert!(wait_answered(&fake, first_chat, kill_after), "help: fewer than {kill_after} answers within {PROGRESS:?}\n{}", bot.log_text());
+        assert!(
+            wait_answered(&fake, first_chat, kill_after),
+            "help: fewer than {kill_after} answers within {PROGRESS:?}\n{}",
+            bot.log_text()
+        );
         std::thread::sleep(extra);
         bot.send_signal("KILL");
         drop(bot);
@@ -140,7 +150,11 @@ fn kill_9_at_random_points_of_a_burst_loses_no_update() {
             started.elapsed()
         );
         assert_eq!(lost, 0);
-        assert!(duplicates <= uncertain, "{duplicates} duplicates, but the bot reported {uncertain} message(s) as possibly sent\n{}", bot.log_text());
+        assert!(
+            duplicates <= uncertain,
+            "{duplicates} duplicates, but the bot reported {uncertain} message(s) as possibly sent\n{}",
+            bot.log_text()
+        );
         duplicates_total += duplicates;
         uncertain_total += uncertain;
         let (exit, _) = bot.stop();
@@ -157,14 +171,23 @@ fn sigterm_in_the_middle_of_a_burst_leaves_the_rest_for_the_next_start() {
     let first_chat = 40_000;
     let bot = RunningBot::start(&fake, data.path());
     let (expected, ids) = burst(&fake, first_chat);
-    assert!(wait_answered(&fake, first_chat, 50), "{}\n{:?}", bot.log_text(), fake.state().calls.iter().map(|c| c.method.clone()).collect::<Vec<_>>());
+    assert!(
+        wait_answered(&fake, first_chat, 50),
+        "{}\n{:?}",
+        bot.log_text(),
+        fake.state().calls.iter().map(|c| c.method.clone()).collect::<Vec<_>>()
+    );
     let (exit, took) = bot.stop();
     assert!(exit.success(), "{exit:?}");
     // systemd's default stop timeout is 90 s; the bot's grace period is far inside it.
     assert!(took < Duration::from_secs(10), "SIGTERM took {took:?}");
     let at_stop: usize = answered(&fake, first_chat).iter().sum();
     let bot = RunningBot::start(&fake, data.path());
-    assert!(wait_all(&fake, first_chat, &expected, PROGRESS), "help: not every update was answered after the restart\n{}", bot.log_text());
+    assert!(
+        wait_all(&fake, first_chat, &expected, PROGRESS),
+        "help: not every update was answered after the restart\n{}",
+        bot.log_text()
+    );
     let calls = fake.state().calls.len();
     assert!(fake.wait_for(Duration::from_secs(15), |s| s.calls[calls..].iter().any(|c| c.method == "getupdates")));
     let (lost, duplicates) = lost_and_duplicates(&answered(&fake, first_chat), &expected);

@@ -2,9 +2,9 @@
 
 use crate::common;
 
+use madoguchi::answer::decision::Kind;
 use madoguchi::conversation::command::{Command, Payload};
 use madoguchi::conversation::dialog::{respond, ChatState, Event, Input};
-use madoguchi::answer::decision::Kind;
 
 #[test]
 fn area_is_read_from_a_district_name_and_restricts_answers() {
@@ -65,7 +65,8 @@ fn a_question_written_in_hiragana_finds_the_kanji_words_it_spells() {
 #[test]
 fn out_of_scope_is_honest_and_never_a_dead_end() {
     let engine = common::engine();
-    for question in ["明日の天気を教えて", "おすすめのラーメン屋さん", "株の配当にかかる税金", "あ"] {
+    for question in ["明日の天気を教えて", "おすすめのラーメン屋さん", "株の配当にかかる税金", "あ"]
+    {
         let decision = engine.decide(question, None);
         assert_eq!(decision.kind, Kind::Fallback, "{question}");
         assert_eq!(decision.general_windows.len(), 3, "all three general windows when the area is unknown");
@@ -88,7 +89,10 @@ fn crisis_replies_lead_with_the_contacts_of_their_kind() {
         let first_contact = text.find('■').expect("a contact line");
         let at = first_contact
             + text[first_contact..].find(first).unwrap_or_else(|| panic!("{first} for {question}:\n{text}"));
-        assert!(first_contact < at && text[first_contact..at].lines().count() == 1, "{first} leads for {question}:\n{text}");
+        assert!(
+            first_contact < at && text[first_contact..at].lines().count() == 1,
+            "{first} leads for {question}:\n{text}"
+        );
         assert!(text[..first_contact].chars().count() < 120, "contacts come first for {question}:\n{text}");
     }
 }
@@ -138,7 +142,8 @@ fn buttons_fit_telegram_and_old_ones_expire_politely() {
             assert!(data.len() <= 64, "{data} is {} bytes", data.len());
         }
     }
-    let (_, replies, _) = respond(&ChatState::default(), Input::Button(Payload::Entry("gone/removed-entry".into())), engine);
+    let (_, replies, _) =
+        respond(&ChatState::default(), Input::Button(Payload::Entry("gone/removed-entry".into())), engine);
     let text = madoguchi::conversation::reply::render_plain(&replies[0], engine.dialogs());
     assert_eq!(text, engine.dialogs().texts.expired);
 }
@@ -147,7 +152,10 @@ fn buttons_fit_telegram_and_old_ones_expire_politely() {
 fn non_text_messages_get_a_polite_reply() {
     let engine = common::engine();
     let (_, replies, events) = respond(&ChatState::default(), Input::NotText, engine);
-    assert_eq!(madoguchi::conversation::reply::render_plain(&replies[0], engine.dialogs()), engine.dialogs().texts.ask_in_words);
+    assert_eq!(
+        madoguchi::conversation::reply::render_plain(&replies[0], engine.dialogs()),
+        engine.dialogs().texts.ask_in_words
+    );
     assert!(events.is_empty());
 }
 
@@ -185,11 +193,19 @@ fn danger_is_read_from_words_not_substrings() {
     ] {
         assert_eq!(lead(question), (Kind::Crisis, Some(kind.to_string())), "{question}");
     }
-    for question in ["受けられていない", "子どもを預けられている", "相談できるところ", "父が脳梗塞で倒れて、退院後の介護が心配", "申請したのに返事がない", "死ぬほど忙しい"] {
+    for question in [
+        "受けられていない",
+        "子どもを預けられている",
+        "相談できるところ",
+        "父が脳梗塞で倒れて、退院後の介護が心配",
+        "申請したのに返事がない",
+        "死ぬほど忙しい",
+    ] {
         assert_eq!(lead(question).1, None, "{question}");
     }
     // Denied or past: a gentle reply that leads the answer, never nothing.
-    for question in ["死にたいわけじゃないけど、介護がつらい", "昔は死にたいと思っていた"] {
+    for question in ["死にたいわけじゃないけど、介護がつらい", "昔は死にたいと思っていた"]
+    {
         let (kind, lead) = lead(question);
         assert_ne!(kind, Kind::Crisis, "{question}");
         assert_eq!(lead.as_deref(), Some("gentle"), "{question}");

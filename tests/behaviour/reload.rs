@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use crate::bot_process::{dialogs, RunningBot, REPLY_WAIT};
 use crate::fake_bot_api::FakeBotApi;
+use crate::workspace::Workspace;
 use madoguchi::conversation::reply::escape_html;
 use serde_json::Value;
-use crate::workspace::Workspace;
 
 /// The promise: a saved change answers residents within this.
 const LIVE_WITHIN: Duration = Duration::from_secs(5);
@@ -123,7 +123,11 @@ fn a_saved_edit_is_answered_within_5_seconds_without_restart_or_a_lost_answer() 
                 break;
             }
             assert!(answer.contains(&escape_html(&current_title)), "help: neither the old nor the new card:\n{answer}");
-            assert!(saved.elapsed() < LIVE_WITHIN, "help: not live {LIVE_WITHIN:?} after the save\nlog:\n{}", bot.log_text());
+            assert!(
+                saved.elapsed() < LIVE_WITHIN,
+                "help: not live {LIVE_WITHIN:?} after the save\nlog:\n{}",
+                bot.log_text()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         current_title = new_title;
@@ -160,7 +164,10 @@ fn a_broken_edit_keeps_the_old_answers_and_tells_the_staff_chat_the_file_and_lin
     let report = &staff[0];
     assert!(report.starts_with(fixed_start(&dialogs().texts.reload.rejected)), "{report}");
     assert!(report.contains(&format!("{relative}:{line}: ")), "help: expected {relative}:{line} in\n{report}");
-    assert!(!report.contains(&ws.dir.path().display().to_string()), "staff see index/…, not the server's paths:\n{report}");
+    assert!(
+        !report.contains(&ws.dir.path().display().to_string()),
+        "staff see index/…, not the server's paths:\n{report}"
+    );
     let log = bot.log_text();
     assert!(log.contains("reload rejected") && log.contains(&format!("{}:{line}", path.display())), "{log}");
 
@@ -230,7 +237,14 @@ fn a_log_written_beside_the_staff_folders_is_not_a_staff_edit() {
     // The operator's log in the project folder, the parent of index/ and dialogs/, at the most
     // verbose level: each line written is a change in a watched folder's parent.
     let log = ws.path("bot.log");
-    let bot = RunningBot::start_logging(&fake, &ws.path("data"), &ws.path("config.toml"), Some(fake_bot_api::TOKEN), &log, "trace");
+    let bot = RunningBot::start_logging(
+        &fake,
+        &ws.path("data"),
+        &ws.path("config.toml"),
+        Some(fake_bot_api::TOKEN),
+        &log,
+        "trace",
+    );
     assert!(ask(&fake, &bot, 1, QUESTION).contains("<b>"), "answers");
     let at_start = std::fs::metadata(&log).unwrap().len();
     std::thread::sleep(Duration::from_secs(3));
@@ -275,7 +289,11 @@ fn a_staff_chat_telegram_holds_back_never_holds_up_the_next_reload() {
             if ask(&fake, &bot, chat, QUESTION).contains(&escape_html(&new_title)) {
                 break;
             }
-            assert!(saved.elapsed() < LIVE_WITHIN, "help: save {round} not live within {LIVE_WITHIN:?} while a report waits\nlog:\n{}", bot.log_text());
+            assert!(
+                saved.elapsed() < LIVE_WITHIN,
+                "help: save {round} not live within {LIVE_WITHIN:?} while a report waits\nlog:\n{}",
+                bot.log_text()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }

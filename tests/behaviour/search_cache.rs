@@ -5,8 +5,8 @@ use crate::common;
 
 use std::path::Path;
 
-use madoguchi::answer::engine::Engine;
 use madoguchi::answer::decision::Decision;
+use madoguchi::answer::engine::Engine;
 
 const QUESTIONS: [&str; 4] = [
     "母のもの忘れがひどくなってきた",
@@ -42,7 +42,8 @@ fn answers(engine: &Engine) -> Vec<(madoguchi::answer::decision::Kind, Vec<(Stri
         .iter()
         .map(|q| {
             let d: Decision = engine.decide(q, None);
-            let shown = d.candidates.iter().map(|c| (engine.entry(c.entry).id.clone(), (c.score * 1000.0) as u32)).collect();
+            let shown =
+                d.candidates.iter().map(|c| (engine.entry(c.entry).id.clone(), (c.score * 1000.0) as u32)).collect();
             (d.kind, shown)
         })
         .collect()

@@ -1,12 +1,11 @@
 //! The staff commands of the CLI: `madoguchi explain`, `stats`, `unanswered`; the real binary
 //! on a copy of index/, dialogs/ and a bot database made with the library's own store.
 
-
-use chrono::{Duration, Utc};
-use madoguchi::conversation::dialog::Event;
-use madoguchi::answer::decision::Kind;
-use madoguchi::serving::store::Store;
 use crate::workspace::Workspace;
+use chrono::{Duration, Utc};
+use madoguchi::answer::decision::Kind;
+use madoguchi::conversation::dialog::Event;
+use madoguchi::serving::store::Store;
 
 fn explain(ws: &Workspace, args: &[&str]) -> String {
     let mut all = vec!["explain"];
@@ -46,7 +45,8 @@ fn explain_shows_terms_area_candidates_and_decision() {
     let known: Vec<&str> = terms.split(" / ").chain(bridged.split(" / ")).map(|t| t.trim_end_matches('＊')).collect();
     let matches: Vec<&str> = lines[first + 3..].iter().take_while(|l| l.starts_with("       ")).copied().collect();
     assert!(!matches.is_empty(), "{text}");
-    const KEYS: [&str; 9] = ["title", "aliases", "keywords", "questions", "summary", "for_whom", "categories", "details", "provider"];
+    const KEYS: [&str; 9] =
+        ["title", "aliases", "keywords", "questions", "summary", "for_whom", "categories", "details", "provider"];
     for line in matches {
         let (word, place) = line.trim().split_once(" … ").unwrap_or_else(|| panic!("{line}"));
         let word = word.trim_end_matches("(言い換えで足した言葉)");
@@ -58,7 +58,10 @@ fn explain_shows_terms_area_candidates_and_decision() {
 /// The suggestion lines of an explanation: the file, and the items for each key.
 fn suggestion(text: &str) -> (std::path::PathBuf, Vec<(String, Vec<String>)>) {
     let lines: Vec<&str> = text.lines().collect();
-    let at = lines.iter().position(|l| l.contains(" に次を足すと、答えが「")).unwrap_or_else(|| panic!("no suggestion:\n{text}"));
+    let at = lines
+        .iter()
+        .position(|l| l.contains(" に次を足すと、答えが「"))
+        .unwrap_or_else(|| panic!("no suggestion:\n{text}"));
     let file = lines[at].trim().split(" に次を足すと").next().unwrap();
     let mut changes = Vec::new();
     for line in &lines[at + 1..] {
@@ -71,7 +74,8 @@ fn suggestion(text: &str) -> (std::path::PathBuf, Vec<(String, Vec<String>)>) {
 }
 
 fn answer_of(ws: &Workspace, area: &str, question: &str) -> (String, String) {
-    let json: serde_json::Value = serde_json::from_str(&run_ok(ws, &["ask", "--json", "--area", area, question])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&run_ok(ws, &["ask", "--json", "--area", area, question])).unwrap();
     (json["kind"].as_str().unwrap().to_string(), json["answers"][0]["id"].as_str().unwrap_or("").to_string())
 }
 
@@ -81,7 +85,10 @@ fn explain_suggests_a_change_that_applied_to_the_file_makes_the_entry_the_answer
     let (want, question) = ("setagaya/kosodate-coordinator", "うちの子の夜泣きがひどくて、もうくたくたです");
     assert_ne!(answer_of(&ws, "世田谷区", question), ("answer".into(), want.into()), "the case must start wrong");
     let text = explain(&ws, &["--area", "世田谷区", "--want", want, question]);
-    assert!(text.contains(&format!("正しい答えとして指定された項目: 地域子育て支援コーディネーター(世田谷区) {want}")), "{text}");
+    assert!(
+        text.contains(&format!("正しい答えとして指定された項目: 地域子育て支援コーディネーター(世田谷区) {want}")),
+        "{text}"
+    );
     assert!(field(&text, "  この項目にない質問の言葉").contains("夜泣き"), "{text}");
     let (file, changes) = suggestion(&text);
     assert_eq!(file, ws.path(&format!("index/{want}.toml")), "{text}");
@@ -90,7 +97,8 @@ fn explain_suggests_a_change_that_applied_to_the_file_makes_the_entry_the_answer
     // Applied as staff would, to the file named.
     let mut document: toml_edit::DocumentMut = std::fs::read_to_string(&file).unwrap().parse().unwrap();
     for (key, items) in &changes {
-        let list = document[key.as_str()].as_array_mut().unwrap_or_else(|| panic!("{key} is a list in {}", file.display()));
+        let list =
+            document[key.as_str()].as_array_mut().unwrap_or_else(|| panic!("{key} is a list in {}", file.display()));
         items.iter().for_each(|item| list.push(item.as_str()));
     }
     std::fs::write(&file, document.to_string()).unwrap();
@@ -156,7 +164,13 @@ fn explain_shows_crisis_signals() {
 }
 
 fn asked(question: &str, kind: Kind, entry: Option<&str>) -> Event {
-    Event::Asked { question: question.into(), kind, entry: entry.map(Into::into), score: Some(0.3), area: Some("西東京市".into()) }
+    Event::Asked {
+        question: question.into(),
+        kind,
+        entry: entry.map(Into::into),
+        score: Some(0.3),
+        area: Some("西東京市".into()),
+    }
 }
 
 /// A bot database in the workspace, as `madoguchi run` would have left it: two residents, a
@@ -166,15 +180,37 @@ fn bot_data(ws: &Workspace) -> std::path::PathBuf {
     let store = Store::open(&dir).unwrap();
     let (one, two) = (store.chat_key(101), store.chat_key(102));
     let now = Utc::now();
-    store.apply(&one, &[asked("子どもを預かってほしい", Kind::Answer, Some("nishitokyo/ichiji-azukari"))], now - Duration::hours(3)).unwrap();
+    store
+        .apply(
+            &one,
+            &[asked("子どもを預かってほしい", Kind::Answer, Some("nishitokyo/ichiji-azukari"))],
+            now - Duration::hours(3),
+        )
+        .unwrap();
     store.apply(&one, &[Event::Feedback { entry: "nishitokyo/ichiji-azukari".into(), helpful: false }], now).unwrap();
-    store.apply(&two, &[asked("介護の相談", Kind::Answer, Some("nishitokyo/chiiki-houkatsu"))], now - Duration::hours(2)).unwrap();
+    store
+        .apply(&two, &[asked("介護の相談", Kind::Answer, Some("nishitokyo/chiiki-houkatsu"))], now - Duration::hours(2))
+        .unwrap();
     store.apply(&two, &[Event::Feedback { entry: "nishitokyo/chiiki-houkatsu".into(), helpful: true }], now).unwrap();
     store.apply(&one, &[asked("もう死にたい", Kind::Crisis, None)], now - Duration::hours(1)).unwrap();
-    store.apply(&two, &[asked("田無町4-5-6の者です。090-1234-5678に電話ください", Kind::Fallback, Some("nishitokyo/soudan"))], now - Duration::minutes(30)).unwrap();
-    store.apply(&one, &[asked("マイナンバー123456789012の再発行は?taro@example.jp", Kind::Fallback, None)], now - Duration::minutes(10)).unwrap();
+    store
+        .apply(
+            &two,
+            &[asked("田無町4-5-6の者です。090-1234-5678に電話ください", Kind::Fallback, Some("nishitokyo/soudan"))],
+            now - Duration::minutes(30),
+        )
+        .unwrap();
+    store
+        .apply(
+            &one,
+            &[asked("マイナンバー123456789012の再発行は?taro@example.jp", Kind::Fallback, None)],
+            now - Duration::minutes(10),
+        )
+        .unwrap();
     // Outside a 7-day window.
-    store.apply(&two, &[asked("先月の質問", Kind::Answer, Some("nishitokyo/chiiki-houkatsu"))], now - Duration::days(20)).unwrap();
+    store
+        .apply(&two, &[asked("先月の質問", Kind::Answer, Some("nishitokyo/chiiki-houkatsu"))], now - Duration::days(20))
+        .unwrap();
     store.flush().unwrap();
     dir
 }
@@ -198,12 +234,23 @@ fn stats_counts_the_window_and_flags_stale_entries() {
 
     let json: serde_json::Value = serde_json::from_str(&run_ok(&ws, &["stats", "--json", "--data-dir", data])).unwrap();
     assert_eq!(json["days"], 7);
-    assert_eq!((json["questions"].as_u64(), json["answered"].as_u64(), json["unsure"].as_u64(), json["crisis"].as_u64()),
-        (Some(5), Some(2), Some(2), Some(1)), "{json:#}");
-    let feedback: Vec<(String, u64, u64)> = json["feedback"].as_array().unwrap().iter()
-        .map(|f| (f["id"].as_str().unwrap().to_string(), f["helpful"].as_u64().unwrap(), f["not_helpful"].as_u64().unwrap()))
+    assert_eq!(
+        (json["questions"].as_u64(), json["answered"].as_u64(), json["unsure"].as_u64(), json["crisis"].as_u64()),
+        (Some(5), Some(2), Some(2), Some(1)),
+        "{json:#}"
+    );
+    let feedback: Vec<(String, u64, u64)> = json["feedback"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (f["id"].as_str().unwrap().to_string(), f["helpful"].as_u64().unwrap(), f["not_helpful"].as_u64().unwrap())
+        })
         .collect();
-    assert_eq!(feedback, [("nishitokyo/ichiji-azukari".to_string(), 0, 1), ("nishitokyo/chiiki-houkatsu".to_string(), 1, 0)]);
+    assert_eq!(
+        feedback,
+        [("nishitokyo/ichiji-azukari".to_string(), 0, 1), ("nishitokyo/chiiki-houkatsu".to_string(), 1, 0)]
+    );
     let hours: u64 = json["busiest_hours"].as_array().unwrap().iter().map(|h| h["questions"].as_u64().unwrap()).sum();
     assert!((1..=5).contains(&hours), "{json:#}");
     let stale: Vec<&str> = json["stale"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
@@ -242,9 +289,13 @@ fn unanswered_lists_masked_questions_newest_first_until_marked_handled() {
     for secret in ["123456789012", "taro@example.jp", "090-1234-5678", "4-5-6"] {
         assert!(!text.contains(secret), "{secret} shown:\n{text}");
     }
-    assert!(!text.contains("子どもを預かって") && !text.contains("死にたい"), "answers and crises are not unanswered:\n{text}");
+    assert!(
+        !text.contains("子どもを預かって") && !text.contains("死にたい"),
+        "answers and crises are not unanswered:\n{text}"
+    );
 
-    let json: serde_json::Value = serde_json::from_str(&run_ok(&ws, &["unanswered", "--json", "-n", "1", "--data-dir", data])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&run_ok(&ws, &["unanswered", "--json", "-n", "1", "--data-dir", data])).unwrap();
     let items = json.as_array().unwrap();
     assert_eq!(items.len(), 1, "-n 1");
     let key = items[0]["reference"].as_str().unwrap().to_string();
@@ -271,7 +322,11 @@ fn a_missing_database_is_a_clear_message_and_an_empty_one_is_a_report() {
     for command in ["stats", "unanswered"] {
         let out = ws.run(&[command, "--data-dir", nowhere.to_str().unwrap()]);
         assert!(!out.ok, "{command}");
-        assert!(out.stderr.contains("ボットの記録がありません") && out.stderr.contains("no-such-data"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("ボットの記録がありません") && out.stderr.contains("no-such-data"),
+            "{}",
+            out.stderr
+        );
         assert!(!out.stderr.contains("panicked") && !out.stderr.contains("Error:"), "{}", out.stderr);
         assert!(!nowhere.exists(), "no database was created by {command}");
     }
@@ -315,7 +370,11 @@ fn stats_while_the_bot_holds_the_database_says_so_in_japanese_first() {
         let out = ws.run(&[command, "--data-dir", data.to_str().unwrap()]);
         assert!(!out.ok, "{command} opened a database the bot holds");
         let first = out.stderr.lines().next().unwrap_or_default();
-        assert!(first.contains("ボットが動いている間は、記録は Telegram の /stats・/unanswered で見てください"), "{command}: {}", out.stderr);
+        assert!(
+            first.contains("ボットが動いている間は、記録は Telegram の /stats・/unanswered で見てください"),
+            "{command}: {}",
+            out.stderr
+        );
         assert!(!first.starts_with("Error") && !first.contains("WouldBlock"), "{command}: English first: {first}");
     }
 }

@@ -2,12 +2,11 @@
 //! check` names each with the file and the reason, and a live reload of the running answers
 //! reports exactly the same errors, so a staff member is told the same thing either way.
 
-
 use std::path::Path;
 
+use crate::workspace::Workspace;
 use madoguchi::config::Config;
 use madoguchi::serving::live::{LiveEngine, Outcome};
-use crate::workspace::Workspace;
 
 /// What each misplaced file is reported as: (file, error or warning, words of the reason).
 const EXPECTED: [(&str, bool, &str); 10] = [
@@ -98,14 +97,20 @@ fn a_reload_reports_the_same_errors_as_index_check_and_keeps_the_answers() {
     add_misplaced_files(&ws);
 
     let report = live.reload();
-    let Outcome::Rejected { errors } = &report.outcome else { panic!("help: a reload took files it does not read: {report}") };
+    let Outcome::Rejected { errors } = &report.outcome else {
+        panic!("help: a reload took files it does not read: {report}")
+    };
     let reloaded: Vec<String> = errors.iter().map(|p| p.to_string()).collect();
     let checked = problems_of(&ws.run(&["index", "check"]).stdout);
     let checked_errors: Vec<&String> = checked.iter().filter(|p| p.contains(": エラー: ")).collect();
     assert_eq!(reloaded.len(), checked_errors.len(), "reload:\n{reloaded:#?}\nindex check:\n{checked_errors:#?}");
     for (file, is_error, reason) in EXPECTED.iter().filter(|(_, is_error, _)| *is_error) {
         let in_reload = said_about(&reloaded, file);
-        assert!(in_reload.iter().any(|p| p.contains(reason)), "{file} ({}): reload said {in_reload:#?}", if *is_error { "error" } else { "warning" });
+        assert!(
+            in_reload.iter().any(|p| p.contains(reason)),
+            "{file} ({}): reload said {in_reload:#?}",
+            if *is_error { "error" } else { "warning" }
+        );
         // Word for word what index check says (the paths as the config names them).
         for said in in_reload {
             assert!(checked_errors.iter().any(|c| c == &said), "{said}\nis not in index check's:\n{checked_errors:#?}");
@@ -139,7 +144,11 @@ fn an_entry_copied_from_the_template_and_not_rewritten_is_refused_key_by_key() {
     for key in ["details", "source"] {
         let line = copy.lines().position(|l| l.starts_with(&format!("{key} ="))).unwrap() + 1;
         let expected = format!("atarashii-service.toml:{line}: エラー: {key} がひな形の例「");
-        assert!(problems.iter().any(|p| p.contains(&expected) && p.contains("のままです")), "{expected}\n{}", out.stdout);
+        assert!(
+            problems.iter().any(|p| p.contains(&expected) && p.contains("のままです")),
+            "{expected}\n{}",
+            out.stdout
+        );
     }
     // The template itself is not an entry.
     assert!(!out.stdout.contains("_template.toml"), "{}", out.stdout);
@@ -161,7 +170,11 @@ fn a_crisis_rule_the_dictionary_cannot_read_is_an_error_in_index_check_and_a_rel
 
     let out = ws.run(&["index", "check"]);
     assert!(!out.ok, "help: index check passed a crisis rule that matches nothing:\n{}", out.stdout);
-    assert!(out.stdout.contains(&expected) && out.stdout.contains("辞書の形「死ぬ」で書き"), "{expected}\n{}", out.stdout);
+    assert!(
+        out.stdout.contains(&expected) && out.stdout.contains("辞書の形「死ぬ」で書き"),
+        "{expected}\n{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("エラー 1 件"), "{}", out.stdout);
 
     let report = live.reload();
@@ -198,5 +211,8 @@ fn a_second_entry_with_the_same_title_names_its_line_and_the_first_file() {
         .iter()
         .find(|p| p.contains(&format!("haishoku-service2.toml:{line}: エラー: 「配食サービス」は ")))
         .unwrap_or_else(|| panic!("no line {line} for the duplicate title:\n{}", out.stdout));
-    assert!(said.contains("haishoku-service.toml にもあります") && said.contains("1つのファイルにまとめてください"), "{said}");
+    assert!(
+        said.contains("haishoku-service.toml にもあります") && said.contains("1つのファイルにまとめてください"),
+        "{said}"
+    );
 }

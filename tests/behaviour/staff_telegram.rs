@@ -10,8 +10,8 @@ use crate::fake_bot_api;
 use crate::bot_process::{buttons, dialogs, text_of, wait_messages, RunningBot};
 use crate::fake_bot_api::FakeBotApi;
 use chrono::{Duration, Utc};
-use madoguchi::conversation::dialog::Event;
 use madoguchi::answer::decision::Kind;
+use madoguchi::conversation::dialog::Event;
 use madoguchi::conversation::reply::escape_html;
 use madoguchi::serving::store::Store;
 
@@ -23,7 +23,15 @@ const UNSURE_QUESTION: &str = "明日の天気を教えて。電話は090-1234-5
 /// `madoguchi run` with staff configured, in a folder of its own (kept while the bot runs).
 fn start_staff_bot(fake: &FakeBotApi) -> (RunningBot, tempfile::TempDir) {
     let dir = staff_bot_dir("");
-    (RunningBot::start_with(fake, &dir.path().join("data"), &dir.path().join("config.toml"), Some(fake_bot_api::TOKEN)), dir)
+    (
+        RunningBot::start_with(
+            fake,
+            &dir.path().join("data"),
+            &dir.path().join("config.toml"),
+            Some(fake_bot_api::TOKEN),
+        ),
+        dir,
+    )
 }
 
 /// A folder with a config.toml naming the repository's index/ and dialogs/, `[telegram] staff =
@@ -101,7 +109,11 @@ fn staff_get_stats_unanswered_with_handled_buttons_and_test() {
     assert_eq!(edits.len(), 1, "{edits:?}");
     assert_eq!((edits[0]["chat_id"].as_i64(), edits[0]["message_id"].as_i64()), (Some(STAFF), Some(42)));
     assert_eq!(edits[0]["reply_markup"]["inline_keyboard"], serde_json::json!([]), "it was the only one");
-    assert!(fake.state().calls_to("answerCallbackQuery").iter().any(|c| c.body["callback_query_id"] == callback.as_str()));
+    assert!(fake
+        .state()
+        .calls_to("answerCallbackQuery")
+        .iter()
+        .any(|c| c.body["callback_query_id"] == callback.as_str()));
     fake.press(STAFF, data);
     let sent = wait_messages(&fake, &bot, STAFF, 4);
     assert_eq!(text_of(&sent[3]), escape_html(&staff.handled_already));
@@ -113,7 +125,13 @@ fn staff_get_stats_unanswered_with_handled_buttons_and_test() {
     fake.text(STAFF, "/test 用賀に住んでます。母のもの忘れがひどくなってきた");
     let sent = wait_messages(&fake, &bot, STAFF, 6);
     let explained = text_of(&sent[5]);
-    for part in ["判定: 答え(answer)", "自治体: 世田谷区(メッセージの地名から)", "確かさ 0.", "一致した言葉:", "言い換えで足した言葉"] {
+    for part in [
+        "判定: 答え(answer)",
+        "自治体: 世田谷区(メッセージの地名から)",
+        "確かさ 0.",
+        "一致した言葉:",
+        "言い換えで足した言葉",
+    ] {
         assert!(explained.contains(part), "{part} missing:\n{explained}");
     }
     // Bad arguments give the usage, not an error.
@@ -135,7 +153,11 @@ fn staff_get_stats_unanswered_with_handled_buttons_and_test() {
     };
     let public: Vec<_> = registrations.iter().filter(|c| c.body.get("scope").is_none()).collect();
     assert_eq!(public.len(), 1);
-    assert!(!names(public[0]).iter().any(|n| ["stats", "unanswered", "test"].contains(&n.as_str())), "{:?}", names(public[0]));
+    assert!(
+        !names(public[0]).iter().any(|n| ["stats", "unanswered", "test"].contains(&n.as_str())),
+        "{:?}",
+        names(public[0])
+    );
     let scoped: Vec<_> = registrations.iter().filter(|c| c.body.get("scope").is_some()).collect();
     assert_eq!(scoped.len(), 1);
     assert_eq!(scoped[0].body["scope"], serde_json::json!({"type": "chat", "chat_id": STAFF}));
@@ -189,12 +211,14 @@ fn staff_commands_from_anyone_else_get_the_resident_behaviour() {
     let state = fake.state();
     for message in state.calls_to("sendMessage").iter().filter(|c| c.body["chat_id"].as_i64() != Some(resident)) {
         let text = message.body["text"].as_str().unwrap_or_default();
-        assert!(!text.contains("明日の天気") && !text.contains("[電話番号]") && !text.contains("質問: "), "staff data leaked: {text}");
+        assert!(
+            !text.contains("明日の天気") && !text.contains("[電話番号]") && !text.contains("質問: "),
+            "staff data leaked: {text}"
+        );
     }
     drop(state);
     assert!(!bot.log_text().contains("staff command"), "{}", bot.log_text());
 }
-
 
 #[test]
 fn the_daily_summary_goes_to_the_staff_chat_once_a_day() {
@@ -214,8 +238,16 @@ fn the_daily_summary_goes_to_the_staff_chat_once_a_day() {
             score: Some(0.5),
             area: Some("世田谷区".into()),
         };
-        store.apply(&chat, &[asked("子どもを預かってほしい", Kind::Answer, Some("setagaya/kosodate-coordinator"))], now - Duration::hours(2)).unwrap();
-        store.apply(&chat, &[asked("明日の天気は?090-1234-5678", Kind::Fallback, None)], now - Duration::hours(1)).unwrap();
+        store
+            .apply(
+                &chat,
+                &[asked("子どもを預かってほしい", Kind::Answer, Some("setagaya/kosodate-coordinator"))],
+                now - Duration::hours(2),
+            )
+            .unwrap();
+        store
+            .apply(&chat, &[asked("明日の天気は?090-1234-5678", Kind::Fallback, None)], now - Duration::hours(1))
+            .unwrap();
         store.flush().unwrap();
     }
     let staff = &dialogs().texts.staff;
@@ -229,10 +261,18 @@ fn the_daily_summary_goes_to_the_staff_chat_once_a_day() {
     // Dated the day it was posted, in Japan (a run across midnight there may see either date).
     let titled = |date: &str| summary.starts_with(&escape_html(&staff.summary_title.replace("{date}", date)));
     assert!(titled(&before) || titled(&japan_date()), "{summary}");
-    for part in ["過去 1 日の記録", "質問: 2 件", "答えた 50% / 自信なし 50%", &staff.summary_unanswered.replace("{count}", "1")] {
+    for part in [
+        "過去 1 日の記録",
+        "質問: 2 件",
+        "答えた 50% / 自信なし 50%",
+        &staff.summary_unanswered.replace("{count}", "1"),
+    ] {
         assert!(summary.contains(&escape_html(part)), "{part} missing:\n{summary}");
     }
-    assert!(!summary.contains("090-1234-5678") && !summary.contains("明日の天気"), "questions are not in the summary:\n{summary}");
+    assert!(
+        !summary.contains("090-1234-5678") && !summary.contains("明日の天気"),
+        "questions are not in the summary:\n{summary}"
+    );
     // A resident's question after the summary: it was posted once, not once per update.
     fake.text(5004, "母のもの忘れがひどくなってきた");
     wait_messages(&fake, &bot, 5004, 1);

@@ -22,10 +22,7 @@ fn assert_telegram_html(text: &str) {
     while let Some(at) = rest.find(['<', '>', '&']) {
         let tail = &rest[at..];
         if let Some(after) = tail.strip_prefix('&') {
-            assert!(
-                ["amp;", "lt;", "gt;", "quot;"].iter().any(|e| after.starts_with(e)),
-                "help: a bare & in {text:?}"
-            );
+            assert!(["amp;", "lt;", "gt;", "quot;"].iter().any(|e| after.starts_with(e)), "help: a bare & in {text:?}");
             rest = after;
             continue;
         }
@@ -35,7 +32,9 @@ fn assert_telegram_html(text: &str) {
         match tag {
             "b" => open.push("b"),
             "/b" | "/a" => assert_eq!(open.pop(), Some(&tag[1..]), "help: unbalanced tags in {text:?}"),
-            _ if tag.starts_with("a href=\"") && tag.ends_with('"') && !tag[8..tag.len() - 1].contains('"') => open.push("a"),
+            _ if tag.starts_with("a href=\"") && tag.ends_with('"') && !tag[8..tag.len() - 1].contains('"') => {
+                open.push("a")
+            }
             _ => panic!("help: tag <{tag}> is not allowed in {text:?}"),
         }
         rest = &tail[end + 1..];
@@ -79,7 +78,11 @@ fn start_greets_offers_the_areas_and_registers_commands() {
     let (_, callback) = fake.press(chat, "area:西東京市");
     let sent = wait_messages(&fake, &bot, chat, 3);
     assert!(text_of(&sent[2]).contains("西東京市"), "{}", text_of(&sent[2]));
-    assert!(fake.state().calls_to("answerCallbackQuery").iter().any(|c| c.body["callback_query_id"] == callback.as_str()));
+    assert!(fake
+        .state()
+        .calls_to("answerCallbackQuery")
+        .iter()
+        .any(|c| c.body["callback_query_id"] == callback.as_str()));
 
     // A deep link opens its category.
     fake.text(chat + 1, "/start kosodate");
@@ -96,8 +99,10 @@ fn start_greets_offers_the_areas_and_registers_commands() {
         .iter()
         .map(|c| (c["command"].as_str().unwrap().to_string(), c["description"].as_str().unwrap().to_string()))
         .collect();
-    let expected: Vec<(String, String)> =
-        Command::RESIDENT.iter().map(|c| (c.to_string(), c.description(&dialogs().texts).unwrap().to_string())).collect();
+    let expected: Vec<(String, String)> = Command::RESIDENT
+        .iter()
+        .map(|c| (c.to_string(), c.description(&dialogs().texts).unwrap().to_string()))
+        .collect();
     assert_eq!(registered, expected);
     assert!(registered.iter().any(|(c, _)| c == "forget"));
 }
@@ -173,7 +178,8 @@ fn feedback_counts_only_for_a_card_given_in_that_chat_and_once() {
     let chat = 3101;
     fake.text(chat, "子どもをちょっと預かってもらえるところってある?世田谷");
     let answer = wait_messages(&fake, &bot, chat, 1);
-    let (_, shown) = buttons(&answer[0]).into_iter().find(|(_, data)| data.starts_with("fb-:")).expect("feedback buttons");
+    let (_, shown) =
+        buttons(&answer[0]).into_iter().find(|(_, data)| data.starts_with("fb-:")).expect("feedback buttons");
     // Forged presses for a card this chat never got, and the real button pressed 3 times
     // (15 replies: inside Telegram's 20 a minute for one chat).
     for _ in 0..12 {
@@ -233,7 +239,8 @@ fn a_crisis_message_gets_the_emergency_contacts_first() {
     fake.text(chat, "もう死にたい");
     let sent = wait_messages(&fake, &bot, chat, 1);
     let first = text_of(&sent[0]);
-    let suicidal = dialogs().crisis.kind.iter().map(|k| k.get_ref()).find(|k| k.id == "suicidal").expect("a suicidal kind");
+    let suicidal =
+        dialogs().crisis.kind.iter().map(|k| k.get_ref()).find(|k| k.id == "suicidal").expect("a suicidal kind");
     assert!(first.starts_with(&escape_html(&suicidal.intro)), "{first}");
     // A plain number: Telegram takes no tel: links, and its apps make a number in the text dialable.
     let contacts_at = first.find("119").expect("119 in the first message");
@@ -323,12 +330,20 @@ fn after_forget_the_question_is_in_no_file_of_the_data_dir_after_a_stop_or_a_kil
             }
         }
         for needle in ["090-7777-1234", "鈴木さんのことで"] {
-            assert_eq!(files_holding(data.path(), needle.as_bytes()), Vec::<std::path::PathBuf>::new(), "after SIG{ending}: {needle}");
+            assert_eq!(
+                files_holding(data.path(), needle.as_bytes()),
+                Vec::<std::path::PathBuf>::new(),
+                "after SIG{ending}: {needle}"
+            );
         }
         // The text was sealed; what erases it is that those keys are gone from every file
         // (the reply to /forget itself is sealed under a new one).
         for old in &old_keys {
-            assert_eq!(files_holding(data.path(), old), Vec::<std::path::PathBuf>::new(), "after SIG{ending}: a key of the question is still on disk");
+            assert_eq!(
+                files_holding(data.path(), old),
+                Vec::<std::path::PathBuf>::new(),
+                "after SIG{ending}: a key of the question is still on disk"
+            );
         }
         let store = Store::open(data.path()).unwrap();
         assert!(store.records_of(&store.chat_key(chat)).unwrap().is_empty());
@@ -350,7 +365,11 @@ fn a_forget_that_cannot_be_written_says_so_and_is_done_later() {
     std::fs::write(&keys, b"").unwrap();
     fake.text(chat, "/forget");
     let sent = wait_messages(&fake, &bot, chat, 2);
-    assert_eq!(text_of(&sent[1]), escape_html(&dialogs().texts.forget_failed), "never 消しました for an erasure not made");
+    assert_eq!(
+        text_of(&sent[1]),
+        escape_html(&dialogs().texts.forget_failed),
+        "never 消しました for an erasure not made"
+    );
     std::fs::remove_file(&keys).unwrap();
     std::fs::rename(&away, &keys).unwrap();
     // Retried every 30 s.
@@ -424,7 +443,11 @@ fn callback_data_fits_64_bytes_and_long_replies_are_split_at_4096_characters() {
     let helps: Vec<Value> = fake.state().sent_to(8000).into_iter().cloned().collect();
     assert!(helps.len() >= 2, "the help was split");
     let pieces: Vec<&str> = helps.iter().map(text_of).collect();
-    assert!(pieces.iter().all(|p| p.chars().count() <= 4096), "{:?}", pieces.iter().map(|p| p.chars().count()).collect::<Vec<_>>());
+    assert!(
+        pieces.iter().all(|p| p.chars().count() <= 4096),
+        "{:?}",
+        pieces.iter().map(|p| p.chars().count()).collect::<Vec<_>>()
+    );
     assert_eq!(pieces.join("\n\n"), long_help.join("\n\n"), "split at paragraph breaks, nothing lost");
 
     let mut payloads = Vec::new();
@@ -531,7 +554,12 @@ fn a_restart_neither_loses_nor_repeats_an_update() {
             assert_eq!(state.sent_to(chat).len(), 1, "chat {chat} answered exactly once");
         }
     }
-    assert!(bot.log_text().contains("already handled"), "{}\n{:#?}", bot.log_text(), fake.state().calls_to("getUpdates").iter().map(|c| (c.body.clone(), c.status)).collect::<Vec<_>>());
+    assert!(
+        bot.log_text().contains("already handled"),
+        "{}\n{:#?}",
+        bot.log_text(),
+        fake.state().calls_to("getUpdates").iter().map(|c| (c.body.clone(), c.status)).collect::<Vec<_>>()
+    );
     let (exit, _) = bot.stop();
     assert!(exit.success());
 }

@@ -17,8 +17,8 @@ use crate::common;
 
 use std::collections::BTreeMap;
 
-use madoguchi::answer::engine::Engine;
 use madoguchi::answer::decision::Kind;
+use madoguchi::answer::engine::Engine;
 use proptest::prelude::*;
 use serde::Deserialize;
 
@@ -128,7 +128,10 @@ impl Report {
         println!("== {title}");
         for ((order, group), t) in &self.groups {
             let what = match order {
-                0 => format!("urgent {group}: crisis reply {}/{}, led by {group} {}/{}", t.hit, t.total, t.exact, t.total),
+                0 => format!(
+                    "urgent {group}: crisis reply {}/{}, led by {group} {}/{}",
+                    t.hit, t.total, t.exact, t.total
+                ),
                 1 => format!("gentle {group}: a lead {}/{}, gentle {}/{}", t.hit, t.total, t.exact, t.total),
                 _ => format!("none {group}: false alarms {}/{}, gentle lead {}/{}", t.hit, t.total, t.exact, t.total),
             };
@@ -167,9 +170,18 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     const URGENT_MET: usize = 330;
     const GENTLE_LED: usize = 30;
     const FALSE_ALARMS: usize = 18;
-    assert!(met >= URGENT_MET, "urgent messages met {met} of {urgent}: fewer than the {URGENT_MET} reached before (misses listed above)");
-    assert!(led >= GENTLE_LED, "disclosures led {led} of {gentle}: fewer than the {GENTLE_LED} reached before (misses listed above)");
-    assert!(alarms <= FALSE_ALARMS, "false alarms {alarms} of {others}: more than the {FALSE_ALARMS} reached before (listed above)");
+    assert!(
+        met >= URGENT_MET,
+        "urgent messages met {met} of {urgent}: fewer than the {URGENT_MET} reached before (misses listed above)"
+    );
+    assert!(
+        led >= GENTLE_LED,
+        "disclosures led {led} of {gentle}: fewer than the {GENTLE_LED} reached before (misses listed above)"
+    );
+    assert!(
+        alarms <= FALSE_ALARMS,
+        "false alarms {alarms} of {others}: more than the {FALSE_ALARMS} reached before (listed above)"
+    );
 }
 
 /// Written for the mechanisms, not taken from any corpus: danger typed in hiragana (the

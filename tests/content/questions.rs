@@ -19,5 +19,8 @@ fn own_question_set_meets_its_bar() {
     assert!(report.top1 >= 0.85, "help: top-1 fell below 0.85\n{summary}");
     assert!(report.top3 >= 0.95, "help: top-3 fell below 0.95\n{summary}");
     assert_eq!(report.crisis_right, report.crisis_total, "help: every crisis must be caught\n{summary}");
-    assert_eq!(report.fallback_right, report.fallback_total, "help: every out-of-scope question gets the window\n{summary}");
+    assert_eq!(
+        report.fallback_right, report.fallback_total,
+        "help: every out-of-scope question gets the window\n{summary}"
+    );
 }

@@ -18,7 +18,8 @@ pub const REPLY_WAIT: Duration = Duration::from_secs(40);
 
 pub fn dialogs() -> &'static Dialogs {
     static DIALOGS: OnceLock<Dialogs> = OnceLock::new();
-    DIALOGS.get_or_init(|| madoguchi::content::dialogs::load(&common::repo().join("dialogs")).0.expect("dialogs/ loads"))
+    DIALOGS
+        .get_or_init(|| madoguchi::content::dialogs::load(&common::repo().join("dialogs")).0.expect("dialogs/ loads"))
 }
 
 /// Builds the dictionary once before any bot starts, so no bot spends its deadline on it.
@@ -46,7 +47,14 @@ impl RunningBot {
     }
 
     /// Like [`RunningBot::start_with`], with the log written to `log` at `RUST_LOG=level`.
-    pub fn start_logging(fake: &FakeBotApi, data_dir: &Path, config: &Path, token: Option<&str>, log: &Path, level: &str) -> RunningBot {
+    pub fn start_logging(
+        fake: &FakeBotApi,
+        data_dir: &Path,
+        config: &Path,
+        token: Option<&str>,
+        log: &Path,
+        level: &str,
+    ) -> RunningBot {
         dictionary_ready();
         std::fs::create_dir_all(data_dir).unwrap();
         let log = log.to_path_buf();
@@ -81,9 +89,9 @@ impl RunningBot {
     pub fn signal(mut self, name: &str) -> (ExitStatus, Duration) {
         let sent = Instant::now();
         self.send_signal(name);
-        let exit = self.wait(Duration::from_secs(10)).unwrap_or_else(|| {
-            panic!("help: the bot did not stop within 10 s of SIG{name}\n{}", self.log_text())
-        });
+        let exit = self
+            .wait(Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("help: the bot did not stop within 10 s of SIG{name}\n{}", self.log_text()));
         (exit, sent.elapsed())
     }
 
@@ -145,4 +153,3 @@ pub fn buttons(message: &Value) -> Vec<(String, String)> {
         .map(|b| (b["text"].as_str().unwrap().to_string(), b["callback_data"].as_str().unwrap().to_string()))
         .collect()
 }
-

@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use madoguchi::japanese::analyzer::{Analyzer, AnalyzerRules};
-use madoguchi::config::Config;
 use madoguchi::answer::engine::Engine;
+use madoguchi::config::Config;
+use madoguchi::japanese::analyzer::{Analyzer, AnalyzerRules};
 
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

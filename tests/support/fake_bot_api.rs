@@ -112,11 +112,7 @@ impl FakeBotApi {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = shared.clone();
         let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
+            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             runtime.block_on(async move {
                 let listener = TcpListener::from_std(listener).unwrap();
                 let accept = async {
@@ -227,7 +223,8 @@ impl FakeBotApi {
     pub fn anonymous_admin_text(&self, chat_id: i64, text: &str) -> u32 {
         let chat = json!({"id": chat_id, "type": "supergroup", "title": "町内会"});
         let mut m = message(chat.clone(), 0, json!({"text": text, "sender_chat": chat}));
-        m["from"] = json!({"id": 1_087_968_824u64, "is_bot": true, "first_name": "Group", "username": "GroupAnonymousBot"});
+        m["from"] =
+            json!({"id": 1_087_968_824u64, "is_bot": true, "first_name": "Group", "username": "GroupAnonymousBot"});
         self.push(json!({"message": m}))
     }
 
@@ -304,7 +301,8 @@ fn refusal(body: &Value) -> Option<String> {
 
 /// The visible text of Telegram HTML, or why Telegram cannot parse it.
 fn parse_html(text: &str) -> Option<Result<String, String>> {
-    const TAGS: [&str; 14] = ["b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "blockquote", "tg-spoiler"];
+    const TAGS: [&str; 14] =
+        ["b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "blockquote", "tg-spoiler"];
     let mut visible = String::new();
     let mut open: Vec<String> = Vec::new();
     let mut rest = text;
@@ -313,7 +311,10 @@ fn parse_html(text: &str) -> Option<Result<String, String>> {
         visible.push_str(&rest[..at]);
         let tail = &rest[at..];
         if tail.starts_with('&') {
-            let Some((entity, after)) = [("&amp;", '&'), ("&lt;", '<'), ("&gt;", '>'), ("&quot;", '"')].into_iter().find(|(e, _)| tail.starts_with(e)) else {
+            let Some((entity, after)) = [("&amp;", '&'), ("&lt;", '<'), ("&gt;", '>'), ("&quot;", '"')]
+                .into_iter()
+                .find(|(e, _)| tail.starts_with(e))
+            else {
                 return fail(format!("a bare & at byte {at}"));
             };
             visible.push(after);

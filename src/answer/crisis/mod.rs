@@ -19,9 +19,9 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::japanese::analyzer::{normalize, Analysis, Analyzer, Morpheme, PartOfSpeech};
-use crate::content::Problem;
 use crate::content::dialogs::crisis_file::{CrisisFile, ModalityWords};
+use crate::content::Problem;
+use crate::japanese::analyzer::{normalize, Analysis, Analyzer, Morpheme, PartOfSpeech};
 pub use modality::Modality;
 use modality::{Context, ModalityLexicon};
 use rules::{phrase_at, Condition, Item, Lexicon, Rule, Scope, WordProblem};
@@ -113,7 +113,12 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 impl CrisisLayer {
     /// Compiles the file against the analyzer; every problem with its line.
-    pub fn compile(file: &CrisisFile, text: &str, path: &Path, analyzer: &Analyzer) -> Result<CrisisLayer, Vec<Problem>> {
+    pub fn compile(
+        file: &CrisisFile,
+        text: &str,
+        path: &Path,
+        analyzer: &Analyzer,
+    ) -> Result<CrisisLayer, Vec<Problem>> {
         let mut problems = Vec::new();
         let at = |offset: usize| Some(line_of(text, offset));
         let mut contacts = Vec::new();
@@ -121,20 +126,33 @@ impl CrisisLayer {
             let c = spanned.get_ref();
             let line = at(spanned.span().start);
             let mut missing = |what: &str, hint: &str| {
-                problems.push(Problem::error(path, line, format!("連絡先「{}」に {what} がありません", c.name)).hint(hint.to_string()));
+                problems.push(
+                    Problem::error(path, line, format!("連絡先「{}」に {what} がありません", c.name))
+                        .hint(hint.to_string()),
+                );
             };
             if c.source.as_deref().is_none_or(|s| !s.starts_with("https://") && !s.starts_with("http://")) {
                 missing("source(公式ページの URL)", "番号を確かめた公式ページの URL を source = \"https://…\" と書いてください。出典のない番号は載せません");
             }
-            let verified = c.verified.as_ref().and_then(|d| d.date).and_then(|d| NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into()));
+            let verified = c
+                .verified
+                .as_ref()
+                .and_then(|d| d.date)
+                .and_then(|d| NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into()));
             if verified.is_none() {
-                missing("verified(確認した日)", "verified = 2026-12-02 のように、公式ページで確かめた日を書いてください");
+                missing(
+                    "verified(確認した日)",
+                    "verified = 2026-12-02 のように、公式ページで確かめた日を書いてください",
+                );
             }
             if c.number.is_none() && c.url.is_none() {
                 missing("number か url", "電話番号 (number) か、相談できるページ (url) を書いてください");
             }
             if contacts.iter().any(|o: &Contact| o.id == c.id) {
-                problems.push(Problem::error(path, line, format!("連絡先の id「{}」が2回あります", c.id)).hint("id はそれぞれ別の名前にしてください"));
+                problems.push(
+                    Problem::error(path, line, format!("連絡先の id「{}」が2回あります", c.id))
+                        .hint("id はそれぞれ別の名前にしてください"),
+                );
             }
             contacts.push(Contact {
                 id: c.id.clone(),
@@ -160,8 +178,17 @@ impl CrisisLayer {
                     Some(id) => {
                         let found = kind_ids.iter().position(|k| *k == id);
                         if found.is_none() {
-                            problems.push(Problem::error(path, line, format!("{key} の「{id}」という種類 ([[kind]]) がありません"))
-                                .hint(format!("[[kind]] の id のどれか ({}) か \"none\" を書いてください", kind_ids.join(", "))));
+                            problems.push(
+                                Problem::error(
+                                    path,
+                                    line,
+                                    format!("{key} の「{id}」という種類 ([[kind]]) がありません"),
+                                )
+                                .hint(format!(
+                                    "[[kind]] の id のどれか ({}) か \"none\" を書いてください",
+                                    kind_ids.join(", ")
+                                )),
+                            );
                         }
                         found
                     }
@@ -176,8 +203,9 @@ impl CrisisLayer {
                 None | Some("urgent") => Level::Urgent,
                 Some("gentle") => Level::Gentle,
                 Some(other) => {
-                    problems.push(Problem::error(path, line, format!("level「{other}」は使えません"))
-                        .hint("level = \"urgent\"(緊急連絡先だけを出す)か \"gentle\"(連絡先のあとに答えも出す)にしてください"));
+                    problems.push(Problem::error(path, line, format!("level「{other}」は使えません")).hint(
+                        "level = \"urgent\"(緊急連絡先だけを出す)か \"gentle\"(連絡先のあとに答えも出す)にしてください",
+                    ));
                     Level::Urgent
                 }
             };
@@ -185,12 +213,21 @@ impl CrisisLayer {
             for id in &k.contacts {
                 match contacts.iter().position(|c| c.id == *id) {
                     Some(i) => ids.push(i),
-                    None => problems.push(Problem::error(path, line, format!("contacts の「{id}」という連絡先 ([[contact]]) がありません"))
-                        .hint("[[contact]] の id を書いてください")),
+                    None => problems.push(
+                        Problem::error(
+                            path,
+                            line,
+                            format!("contacts の「{id}」という連絡先 ([[contact]]) がありません"),
+                        )
+                        .hint("[[contact]] の id を書いてください"),
+                    ),
                 }
             }
             if ids.is_empty() {
-                problems.push(Problem::error(path, line, format!("種類「{}」に連絡先がありません", k.id)).hint("contacts = [\"119\"] のように1つ以上書いてください"));
+                problems.push(
+                    Problem::error(path, line, format!("種類「{}」に連絡先がありません", k.id))
+                        .hint("contacts = [\"119\"] のように1つ以上書いてください"),
+                );
             }
             kinds.push(CrisisKind {
                 id: k.id.clone(),
@@ -223,8 +260,13 @@ impl CrisisLayer {
                 Ok(id) => Some(id),
                 Err(problem) => {
                     let (message, hint) = match problem {
-                        WordProblem::Empty => ("空の言葉があります".to_string(), "言葉を書くか、その行を消してください".to_string()),
-                        WordProblem::NoWord => (format!("「{text}」は言葉として読めません(記号だけです)"), "ことばで書いてください".to_string()),
+                        WordProblem::Empty => {
+                            ("空の言葉があります".to_string(), "言葉を書くか、その行を消してください".to_string())
+                        }
+                        WordProblem::NoWord => (
+                            format!("「{text}」は言葉として読めません(記号だけです)"),
+                            "ことばで書いてください".to_string(),
+                        ),
                         WordProblem::Conjugated { base } => (
                             format!("「{text}」は活用した形なので、どの文にも当てはまりません"),
                             format!("辞書の形「{base}」で書き、続く形は :たい のように書いてください(例: 死ぬ:たい)"),
@@ -237,11 +279,28 @@ impl CrisisLayer {
         };
         let mut groups: rustc_hash::FxHashMap<&str, Vec<usize>> = rustc_hash::FxHashMap::default();
         for (name, words) in &file.groups {
-            let ids: Vec<usize> = words.get_ref().iter().filter_map(|w| word(w.get_ref(), w.span().start, &mut lexicon, &mut problems)).collect();
+            let ids: Vec<usize> = words
+                .get_ref()
+                .iter()
+                .filter_map(|w| word(w.get_ref(), w.span().start, &mut lexicon, &mut problems))
+                .collect();
             groups.insert(name.as_str(), ids);
         }
         let modality = {
-            let ModalityWords { others, reporting, past, aftermath, now, worry, denial, degree, wish, hypothetical, topic, resolved } = &file.modality;
+            let ModalityWords {
+                others,
+                reporting,
+                past,
+                aftermath,
+                now,
+                worry,
+                denial,
+                degree,
+                wish,
+                hypothetical,
+                topic,
+                resolved,
+            } = &file.modality;
             let mut list = |words: &Vec<toml::Spanned<String>>| -> Vec<usize> {
                 words.iter().filter_map(|w| word(w.get_ref(), w.span().start, &mut lexicon, &mut problems)).collect()
             };
@@ -266,21 +325,28 @@ impl CrisisLayer {
             let r = spanned.get_ref();
             let line = line_of(text, spanned.span().start);
             let Some(kind) = kind_ids.iter().position(|k| *k == r.kind) else {
-                problems.push(Problem::error(path, Some(line), format!("kind「{}」という種類 ([[kind]]) がありません", r.kind))
-                    .hint(format!("kind は {} のどれかにしてください", kind_ids.join(", "))));
+                problems.push(
+                    Problem::error(path, Some(line), format!("kind「{}」という種類 ([[kind]]) がありません", r.kind))
+                        .hint(format!("kind は {} のどれかにしてください", kind_ids.join(", "))),
+                );
                 continue;
             };
             let scope = match r.scope.as_deref() {
                 None | Some("sentence") => Scope::Sentence,
                 Some("message") => Scope::Message,
                 Some(other) => {
-                    problems.push(Problem::error(path, Some(line), format!("scope「{other}」は使えません"))
-                        .hint("scope = \"sentence\"(1つの文の中)か \"message\"(メッセージ全体)にしてください"));
+                    problems.push(
+                        Problem::error(path, Some(line), format!("scope「{other}」は使えません"))
+                            .hint("scope = \"sentence\"(1つの文の中)か \"message\"(メッセージ全体)にしてください"),
+                    );
                     continue;
                 }
             };
             if r.when.is_empty() {
-                problems.push(Problem::error(path, Some(line), "when が空です").hint("when = [\"死ぬ:たい\"] のように条件を1つ以上書いてください"));
+                problems.push(
+                    Problem::error(path, Some(line), "when が空です")
+                        .hint("when = [\"死ぬ:たい\"] のように条件を1つ以上書いてください"),
+                );
                 continue;
             }
             let mut conditions = Vec::new();
@@ -299,8 +365,14 @@ impl CrisisLayer {
                             match groups.get(name) {
                                 Some(ids) => ids.clone(),
                                 None => {
-                                    problems.push(Problem::error(path, at(offset), format!("@{name} というグループ ([groups]) がありません"))
-                                        .hint("[groups] に 名前 = [\"言葉\", …] を書くか、グループ名を直してください"));
+                                    problems.push(
+                                        Problem::error(
+                                            path,
+                                            at(offset),
+                                            format!("@{name} というグループ ([groups]) がありません"),
+                                        )
+                                        .hint("[groups] に 名前 = [\"言葉\", …] を書くか、グループ名を直してください"),
+                                    );
                                     ok = false;
                                     continue;
                                 }
@@ -327,8 +399,10 @@ impl CrisisLayer {
                                     .map(|m| m.base)
                                     .collect();
                                 if bases.is_empty() {
-                                    problems.push(Problem::error(path, at(offset), format!("「{item}」の : のあとが空です"))
-                                        .hint("死ぬ:たい のように、続く形を書いてください"));
+                                    problems.push(
+                                        Problem::error(path, at(offset), format!("「{item}」の : のあとが空です"))
+                                            .hint("死ぬ:たい のように、続く形を書いてください"),
+                                    );
                                     ok = false;
                                     continue;
                                 }
@@ -359,9 +433,18 @@ impl CrisisLayer {
             }
         }
         for ending in file.spoken.keys().filter(|e| !spoken_used.contains(*e)) {
-            let line = text.lines().position(|l| l.trim_start().trim_start_matches('"').starts_with(ending.as_str())).map(|i| i + 1);
-            problems.push(Problem::error(path, line, format!("[spoken] の「{ending}」は、どのルールの :{ending} にも使われていません"))
-                .hint("ルールで :たい のように書く続く形と同じ名前にしてください"));
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().trim_start_matches('"').starts_with(ending.as_str()))
+                .map(|i| i + 1);
+            problems.push(
+                Problem::error(
+                    path,
+                    line,
+                    format!("[spoken] の「{ending}」は、どのルールの :{ending} にも使われていません"),
+                )
+                .hint("ルールで :たい のように書く続く形と同じ名前にしてください"),
+            );
         }
         if problems.iter().any(Problem::is_error) {
             return Err(problems);
@@ -445,9 +528,12 @@ impl CrisisLayer {
             for range in ranges {
                 let mut matches = Vec::with_capacity(rule.conditions.len());
                 // Only the words of this range can make a phrase in it (found is in text order).
-                let words = &found[found.partition_point(|f| f.range.start < range.start)..found.partition_point(|f| f.range.start < range.end)];
+                let words = &found[found.partition_point(|f| f.range.start < range.start)
+                    ..found.partition_point(|f| f.range.start < range.end)];
                 for condition in &rule.conditions {
-                    match condition.alternatives.iter().find_map(|items| phrase_at(items, words, &analysis.normalized, morphemes, range).map(|m| (m, items))) {
+                    match condition.alternatives.iter().find_map(|items| {
+                        phrase_at(items, words, &analysis.normalized, morphemes, range).map(|m| (m, items))
+                    }) {
                         Some(m) => matches.push(m),
                         None => break,
                     }
@@ -456,10 +542,8 @@ impl CrisisLayer {
                     continue;
                 }
                 // The predicate is the first condition's with an ending, else the first's.
-                let (lead, _) = matches
-                    .iter()
-                    .find(|(_, items)| items.iter().any(|i| i.ending.is_some()))
-                    .unwrap_or(&matches[0]);
+                let (lead, _) =
+                    matches.iter().find(|(_, items)| items.iter().any(|i| i.ending.is_some())).unwrap_or(&matches[0]);
                 let sentence_index = sentences.iter().position(|s| s.contains(&lead.anchor.start));
                 let sentence = sentence_index.map_or(whole.clone(), |i| sentences[i].clone());
                 let cx = Context {
@@ -480,10 +564,7 @@ impl CrisisLayer {
                     Modality::Worry => own.worry,
                     Modality::Degree => None,
                 };
-                let words = matches
-                    .iter()
-                    .map(|(m, _)| surface(&analysis.normalized, morphemes, &m.range))
-                    .collect();
+                let words = matches.iter().map(|(m, _)| surface(&analysis.normalized, morphemes, &m.range)).collect();
                 assessment.mentions.push(Mention {
                     line: rule.line,
                     rule_kind: own.id.clone(),
@@ -538,7 +619,9 @@ fn sentences(morphemes: &[Morpheme], text: &str) -> Vec<Range<usize>> {
         // By surface alone (IPADIC does not tag a half-width ! or ? as a symbol), and any run
         // of them (?。, !!, …).
         let surface = m.surface(text);
-        if !surface.is_empty() && surface.chars().all(|c| matches!(c, '。' | '.' | '!' | '?' | '．' | '！' | '？' | '…')) {
+        if !surface.is_empty()
+            && surface.chars().all(|c| matches!(c, '。' | '.' | '!' | '?' | '．' | '！' | '？' | '…'))
+        {
             if i > start {
                 out.push(start..i);
             }

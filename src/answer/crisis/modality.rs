@@ -9,7 +9,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use super::rules::{is_function, same_base, Found};
-use crate::japanese::analyzer::{ConjugatedForm, Morpheme, ParticleKind, PartOfSpeech};
+use crate::japanese::analyzer::{ConjugatedForm, Morpheme, PartOfSpeech, ParticleKind};
 
 /// How a mention stands in its sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -105,7 +105,11 @@ impl ModalityLexicon {
             end += 1;
             // 思う and 考える carry the tense of a thought (死にたいと思っていた).
             let thinking = matches!(m.base.as_str(), "思う" | "考える");
-            if !is_function(m) && !thinking && m.pos != PartOfSpeech::Symbol && !self.is_any(cx, end - 1, &[&self.worry, &self.reporting, &self.denial]) {
+            if !is_function(m)
+                && !thinking
+                && m.pos != PartOfSpeech::Symbol
+                && !self.is_any(cx, end - 1, &[&self.worry, &self.reporting, &self.denial])
+            {
                 // Let one more content word in (思う in と思う, 心配 in か心配), nothing after it.
                 if end - start > 1 {
                     break;
@@ -143,10 +147,17 @@ impl ModalityLexicon {
     /// or a negated thought after a quote (死にたいとは思わない).
     fn denied(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
         let morphemes = cx.morphemes;
-        let negation = |i: usize| morphemes[i].base == "ない" || matches!(morphemes[i].base.as_str(), "ぬ" | "ん") && is_function(&morphemes[i]);
+        let negation = |i: usize| {
+            morphemes[i].base == "ない"
+                || matches!(morphemes[i].base.as_str(), "ぬ" | "ん") && is_function(&morphemes[i])
+        };
         let anchor_end = cx.anchor.end;
         // 死にたくない: the desire itself negated.
-        if anchor_end < morphemes.len() && anchor_end > 0 && morphemes[anchor_end - 1].base == "たい" && negation(anchor_end) {
+        if anchor_end < morphemes.len()
+            && anchor_end > 0
+            && morphemes[anchor_end - 1].base == "たい"
+            && negation(anchor_end)
+        {
             return true;
         }
         let mut seen_denial = false;
@@ -158,7 +169,9 @@ impl ModalityLexicon {
             if morphemes[i].pos == PartOfSpeech::Particle(ParticleKind::Quote) {
                 seen_quote = true;
             }
-            if (seen_denial || seen_quote && morphemes[..i].iter().rev().take(3).any(|m| m.base == "思う")) && negation(i) {
+            if (seen_denial || seen_quote && morphemes[..i].iter().rev().take(3).any(|m| m.base == "思う"))
+                && negation(i)
+            {
                 return true;
             }
         }
@@ -171,18 +184,22 @@ impl ModalityLexicon {
         let in_sentence = |f: &&Found| f.range.start >= cx.sentence.start && f.range.end <= cx.sentence.end;
         // もし…, 万が一…: a supposition. 虐待の研修, 自殺を描いたドラマ: a noun talked about as a
         // topic; a verb told with it is an event (ドラマを見ていたら殴られた), so only nouns.
-        let noun_mention = cx.anchor.end > cx.anchor.start && matches!(morphemes[cx.anchor.end - 1].pos, PartOfSpeech::Noun { .. });
+        let noun_mention =
+            cx.anchor.end > cx.anchor.start && matches!(morphemes[cx.anchor.end - 1].pos, PartOfSpeech::Noun { .. });
         if cx.found.iter().filter(in_sentence).any(|f| {
-            self.hypothetical.contains(&f.word) && f.range.end <= cx.start || noun_mention && self.topic.contains(&f.word)
+            self.hypothetical.contains(&f.word) && f.range.end <= cx.start
+                || noun_mention && self.topic.contains(&f.word)
         }) {
             return true;
         }
         for i in cx.anchor.start..tail.end {
             let m = &morphemes[i];
-            let conditional = m.form == ConjugatedForm::Conditional && i + 1 < morphemes.len() && morphemes[i + 1].base == "ば"
-                || m.base == "た" && m.form == ConjugatedForm::Conditional
-                || m.base == "なら" && i >= cx.anchor.end
-                || m.base == "ても" || m.base == "でも" && m.pos == PartOfSpeech::Particle(ParticleKind::Conjunctive);
+            let conditional =
+                m.form == ConjugatedForm::Conditional && i + 1 < morphemes.len() && morphemes[i + 1].base == "ば"
+                    || m.base == "た" && m.form == ConjugatedForm::Conditional
+                    || m.base == "なら" && i >= cx.anchor.end
+                    || m.base == "ても"
+                    || m.base == "でも" && m.pos == PartOfSpeech::Particle(ParticleKind::Conjunctive);
             // なければよかった is a wish about the past, not a condition (the rule asks for it);
             // 死ねたら楽なのに, 死ねばいい: a condition followed by a wish word is a wish.
             let wish = (i + 1..(i + 4).min(cx.sentence.end)).any(|j| self.is_any(cx, j, &[&self.wish]));
@@ -195,7 +212,9 @@ impl ModalityLexicon {
                 // someone looks now) is not.
                 let likely = m.base == "そう"
                     && matches!(m.pos, PartOfSpeech::Noun { suffix: true, .. } | PartOfSpeech::Auxiliary)
-                    && !morphemes.get(i.wrapping_sub(1)).is_some_and(|p| matches!(p.pos, PartOfSpeech::Adjective { .. }));
+                    && !morphemes
+                        .get(i.wrapping_sub(1))
+                        .is_some_and(|p| matches!(p.pos, PartOfSpeech::Adjective { .. }));
                 if maybe || likely || self.is_any(cx, i, &[&self.worry]) {
                     return true;
                 }
@@ -208,7 +227,8 @@ impl ModalityLexicon {
     /// aftermath of an event told in the same sentence (倒れて…退院).
     fn past(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
         let morphemes = cx.morphemes;
-        let past_tense = self.base_in(cx, tail, "た").is_some() || self.base_in(cx, &(cx.anchor.start..tail.end), "た").is_some();
+        let past_tense =
+            self.base_in(cx, tail, "た").is_some() || self.base_in(cx, &(cx.anchor.start..tail.end), "た").is_some();
         // 倒れて、… : the event told as one step of a story (the ending may hold the て).
         let sequence = tail.start < tail.end && same_base(&morphemes[tail.start].base, "て")
             || tail.start > 0 && same_base(&morphemes[tail.start - 1].base, "て");
@@ -231,7 +251,9 @@ impl ModalityLexicon {
         }
         // The aftermath in the same sentence: 倒れて動かない。去年も入院した is an emergency now.
         if (past_tense || sequence)
-            && cx.found.iter().any(|f| self.aftermath.contains(&f.word) && f.range.start >= cx.sentence.start && f.range.end <= cx.sentence.end)
+            && cx.found.iter().any(|f| {
+                self.aftermath.contains(&f.word) && f.range.start >= cx.sentence.start && f.range.end <= cx.sentence.end
+            })
         {
             return true;
         }
@@ -247,7 +269,8 @@ impl ModalityLexicon {
         let resolved_after = cx.found.iter().any(|f| {
             f.range.start >= cx.anchor.end
                 && (self.resolved.contains(&f.word)
-                    || self.now.contains(&f.word) && morphemes.get(f.range.end).is_some_and(|m| matches!(m.base.as_str(), "は" | "では")))
+                    || self.now.contains(&f.word)
+                        && morphemes.get(f.range.end).is_some_and(|m| matches!(m.base.as_str(), "は" | "では")))
         });
         let told_in_past = past_tense || sequence || self.base_in(cx, &cx.sentence, "た").is_some();
         told_in_past && long_ago && resolved_after

@@ -43,12 +43,31 @@ impl Next {
             (Next::Irrealis, Some(c)) => matches!(c, 'な' | 'れ' | 'せ' | 'ず'),
             (Next::Continuative, Some(c)) => matches!(c, 'た' | 'ま' | 'そ' | 'な' | 'に' | 'つ' | 'て'),
             (Next::Terminal, Some(c)) => {
-                matches!(c, 'し' | 'か' | 'こ' | 'の' | 'ほ' | 'よ' | 'っ' | 'と' | 'な' | 'べ' | 'ま' | 'ら' | 'ぞ' | 'わ' | 'ね' | 'ん')
+                matches!(
+                    c,
+                    'し' | 'か'
+                        | 'こ'
+                        | 'の'
+                        | 'ほ'
+                        | 'よ'
+                        | 'っ'
+                        | 'と'
+                        | 'な'
+                        | 'べ'
+                        | 'ま'
+                        | 'ら'
+                        | 'ぞ'
+                        | 'わ'
+                        | 'ね'
+                        | 'ん'
+                )
             }
             (Next::Hypothetical, Some(c)) => matches!(c, 'ば' | 'る' | 'っ' | 'と' | 'よ'),
             (Next::Volitional, Some(c)) => c == 'う',
             (Next::Noun, None) => true,
-            (Next::Noun, Some(c)) => !hiragana(c) || matches!(c, 'が' | 'に' | 'を' | 'は' | 'も' | 'の' | 'と' | 'で' | 'へ' | 'や' | 'か'),
+            (Next::Noun, Some(c)) => {
+                !hiragana(c) || matches!(c, 'が' | 'に' | 'を' | 'は' | 'も' | 'の' | 'と' | 'で' | 'へ' | 'や' | 'か')
+            }
             (Next::Euphonic { voiced: true }, Some(c)) => matches!(c, 'だ' | 'で'),
             (Next::Euphonic { voiced: false }, Some(c)) => matches!(c, 'た' | 'て'),
             _ => false,
@@ -96,7 +115,8 @@ impl Restorer {
                 continue;
             }
             let reading = crate::japanese::analyzer::to_hiragana(&analyzer.reading(word));
-            let nouns = analysis.morphemes.iter().all(|m| matches!(m.pos, PartOfSpeech::Noun { .. } | PartOfSpeech::Prefix));
+            let nouns =
+                analysis.morphemes.iter().all(|m| matches!(m.pos, PartOfSpeech::Noun { .. } | PartOfSpeech::Prefix));
             // A noun is written in kana whole (おっと, しょうがくせい, おにいちゃん); one of fewer
             // than three kana (ち, はは) is in too many other words.
             if nouns && reading.chars().count() >= 3 && reading.chars().all(|c| matches!(c, 'ぁ'..='ゖ')) {
@@ -121,7 +141,8 @@ impl Restorer {
                 continue;
             }
             let mut add = |kana_tail: String, next: Next| {
-                let form = Form { kana: format!("{kana_stem}{kana_tail}"), kanji: format!("{kanji_stem}{kana_tail}"), next };
+                let form =
+                    Form { kana: format!("{kana_stem}{kana_tail}"), kanji: format!("{kanji_stem}{kana_tail}"), next };
                 restorer.forms.entry(form.kana.chars().next().unwrap_or(' ')).or_default().push(form);
             };
             let head: String = okurigana.chars().take(okurigana.chars().count() - 1).collect();
@@ -144,7 +165,10 @@ impl Restorer {
             // A one-kana ichidan stem (き of 着る) is in too many other words (してきた).
             let ichidan = last == 'る'
                 && stem.chars().count() >= 2
-                && stem.chars().last().is_some_and(|c| "いきぎしじちぢにひびぴみりえけげせぜてでねへべぺめれ".contains(c));
+                && stem
+                    .chars()
+                    .last()
+                    .is_some_and(|c| "いきぎしじちぢにひびぴみりえけげせぜてでねへべぺめれ".contains(c));
             if ichidan {
                 add(head.clone(), Next::Continuative);
                 add(head.clone(), Next::Irrealis);
@@ -176,7 +200,8 @@ impl Restorer {
         // とんでもない) it is no verb.
         // The morphemes are in text order, so their ends are sorted.
         let ends_well = |word: &crate::japanese::analyzer::Morpheme, end: usize, next: Option<char>| {
-            morphemes.binary_search_by_key(&end, |m| m.span.end).is_ok() || Some(word.span.end) == next.map(|c| end + c.len_utf8())
+            morphemes.binary_search_by_key(&end, |m| m.span.end).is_ok()
+                || Some(word.span.end) == next.map(|c| end + c.len_utf8())
         };
         for morpheme in morphemes {
             let at = morpheme.span.start;

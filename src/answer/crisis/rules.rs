@@ -13,7 +13,9 @@ use std::ops::Range;
 
 use rustc_hash::FxHashMap;
 
-use crate::japanese::analyzer::{is_kana_word, to_hiragana, to_katakana, Analyzer, ConjugatedForm, Morpheme, PartOfSpeech};
+use crate::japanese::analyzer::{
+    is_kana_word, to_hiragana, to_katakana, Analyzer, ConjugatedForm, Morpheme, PartOfSpeech,
+};
 
 /// Words allowed between two items of a phrase.
 pub const PHRASE_GAP: usize = 3;
@@ -55,9 +57,9 @@ impl Condition {
     /// condition can hold only then, and most do not for a given message, so a rule is passed
     /// over without a phrase search.
     pub fn may_hold(&self, found: &[bool]) -> bool {
-        self.alternatives
-            .iter()
-            .any(|items| items.first().is_some_and(|item| item.words.iter().any(|&w| found.get(w).copied().unwrap_or(false))))
+        self.alternatives.iter().any(|items| {
+            items.first().is_some_and(|item| item.words.iter().any(|&w| found.get(w).copied().unwrap_or(false)))
+        })
     }
 }
 
@@ -99,7 +101,9 @@ pub enum WordProblem {
     /// The analyzer reads it as symbols only.
     NoWord,
     /// A conjugated form where the dictionary form is meant (死に → 死ぬ).
-    Conjugated { base: String },
+    Conjugated {
+        base: String,
+    },
 }
 
 impl Lexicon {
@@ -206,7 +210,8 @@ pub fn same_base(a: &str, b: &str) -> bool {
 /// the negative auxiliaries of older and regional speech after a verb's irrealis form (動かん,
 /// 目を開けず, 起きぬ) and Kansai's へん/ひん (返事せえへん).
 fn negates(m: &Morpheme, before: Option<&Morpheme>) -> bool {
-    let after_irrealis = before.is_some_and(|b| b.form == ConjugatedForm::Irrealis || matches!(b.pos, PartOfSpeech::Verb { .. }));
+    let after_irrealis =
+        before.is_some_and(|b| b.form == ConjugatedForm::Irrealis || matches!(b.pos, PartOfSpeech::Verb { .. }));
     match m.base.as_str() {
         "ない" => true,
         "ん" | "ぬ" | "ず" => m.pos == PartOfSpeech::Auxiliary && after_irrealis,
@@ -264,7 +269,13 @@ fn is_quote_mark(surface: &str) -> bool {
 }
 
 /// Where one phrase (items in order) stands among the words `found` within `sentence`.
-pub fn phrase_at(items: &[Item], found: &[Found], text: &str, morphemes: &[Morpheme], sentence: &Range<usize>) -> Option<PhraseMatch> {
+pub fn phrase_at(
+    items: &[Item],
+    found: &[Found],
+    text: &str,
+    morphemes: &[Morpheme],
+    sentence: &Range<usize>,
+) -> Option<PhraseMatch> {
     struct Search<'a> {
         items: &'a [Item],
         found: &'a [Found],
@@ -275,10 +286,19 @@ pub fn phrase_at(items: &[Item], found: &[Found], text: &str, morphemes: &[Morph
     impl Search<'_> {
         /// Item `k` onward, after morpheme `after` (the previous item's end), the phrase having
         /// begun at `start`; `anchor` is the last item with an ending so far.
-        fn from(&self, k: usize, after: Option<usize>, start: usize, anchor: Option<Range<usize>>) -> Option<PhraseMatch> {
+        fn from(
+            &self,
+            k: usize,
+            after: Option<usize>,
+            start: usize,
+            anchor: Option<Range<usize>>,
+        ) -> Option<PhraseMatch> {
             let item = &self.items[k];
             for f in self.found {
-                if !item.words.contains(&f.word) || f.range.start < self.sentence.start || f.range.end > self.sentence.end {
+                if !item.words.contains(&f.word)
+                    || f.range.start < self.sentence.start
+                    || f.range.end > self.sentence.end
+                {
                     continue;
                 }
                 if let Some(after) = after {

@@ -5,8 +5,8 @@
 //! staff member edits the keys of the TOML file. Each item is analysed again here with the
 //! engine's own analyzer, so a word is found exactly where search would find it.
 
-use crate::japanese::analyzer::Analyzer;
 use crate::content::knowledge::Entry;
+use crate::japanese::analyzer::Analyzer;
 
 /// One place a word was found: the entry's key and the item's text.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,8 +12,8 @@ pub mod suggest;
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::answer::engine::Engine;
 use crate::answer::decision::{Decision, Kind, Scored};
+use crate::answer::engine::Engine;
 
 use suggest::{NoSuggestion, Suggestion};
 
@@ -81,11 +81,15 @@ pub fn render(decision: &Decision, engine: &Engine, request: &Request) -> String
             "答え(answer)",
             format!("1位の確かさ {:.2} が基準 {threshold:.2} 以上なので、1位を答えとして出します", top.unwrap_or(0.0)),
         ),
-        Kind::Fallback if decision.empty => ("答えなし(fallback)", "探す手がかりになる言葉がありませんでした".to_string()),
+        Kind::Fallback if decision.empty => {
+            ("答えなし(fallback)", "探す手がかりになる言葉がありませんでした".to_string())
+        }
         Kind::Fallback => (
             "答えなし(fallback)",
             match top {
-                Some(top) => format!("1位の確かさ {top:.2} が基準 {threshold:.2} より低いので、近い候補と総合相談窓口を出します"),
+                Some(top) => {
+                    format!("1位の確かさ {top:.2} が基準 {threshold:.2} より低いので、近い候補と総合相談窓口を出します")
+                }
                 None => "合う項目が見つからないので、総合相談窓口を出します".to_string(),
             },
         ),
@@ -138,7 +142,11 @@ fn write_matches(out: &mut String, engine: &Engine, decision: &Decision, candida
     let _ = writeln!(out, "     一致した言葉:");
     for (word, found) in candidate.matched.iter().zip(fields::find(engine.analyzer(), entry, &candidate.matched)) {
         let bridged = if decision.explanation.bridged.contains(word) { "(言い換えで足した言葉)" } else { "" };
-        let place = if found.is_empty() { "(この項目の欄には見当たりません)".to_string() } else { fields::describe(&found) };
+        let place = if found.is_empty() {
+            "(この項目の欄には見当たりません)".to_string()
+        } else {
+            fields::describe(&found)
+        };
         let _ = writeln!(out, "       {word}{bridged} … {place}");
     }
 }
@@ -164,8 +172,16 @@ fn write_wanted(out: &mut String, engine: &Engine, decision: &Decision, want: us
     let (held, missing): (Vec<_>, Vec<_>) = words.iter().zip(&found).partition(|(_, f)| !f.is_empty());
     let held: Vec<String> = held.iter().map(|(w, f)| format!("{w}({})", fields::describe(f))).collect();
     let missing: Vec<&str> = missing.iter().map(|(w, _)| w.as_str()).collect();
-    let _ = writeln!(out, "  この項目にある質問の言葉: {}", if held.is_empty() { "(なし)".to_string() } else { held.join(" / ") });
-    let _ = writeln!(out, "  この項目にない質問の言葉: {}", if missing.is_empty() { "(なし)".to_string() } else { missing.join("、") });
+    let _ = writeln!(
+        out,
+        "  この項目にある質問の言葉: {}",
+        if held.is_empty() { "(なし)".to_string() } else { held.join(" / ") }
+    );
+    let _ = writeln!(
+        out,
+        "  この項目にない質問の言葉: {}",
+        if missing.is_empty() { "(なし)".to_string() } else { missing.join("、") }
+    );
     if let Some(winner) = decision.candidates.first().filter(|c| c.entry != want) {
         let lacking: Vec<&str> =
             winner.matched.iter().filter(|w| missing.contains(&w.as_str())).map(String::as_str).collect();
@@ -183,7 +199,13 @@ fn write_wanted(out: &mut String, engine: &Engine, decision: &Decision, want: us
 
 /// The fixes tried: for the entry staff named (`wanted_lacks`: the question's words it lacks, as
 /// [`write_wanted`] found them), or else for the closest candidates of an unsure answer.
-fn write_suggestions(out: &mut String, engine: &Engine, decision: &Decision, request: &Request, wanted_lacks: Option<&[String]>) {
+fn write_suggestions(
+    out: &mut String,
+    engine: &Engine,
+    decision: &Decision,
+    request: &Request,
+    wanted_lacks: Option<&[String]>,
+) {
     let missing_for = |entry: usize| -> Vec<String> {
         let words = suggest::own_words(decision);
         let found = fields::find(engine.analyzer(), engine.entry(entry), &words);
@@ -210,8 +232,12 @@ fn write_suggestions(out: &mut String, engine: &Engine, decision: &Decision, req
     // Only a candidate already holding some of the resident's own words is a plausible answer
     // (adding the wording alone would make almost any entry win).
     let own = suggest::own_words(decision);
-    for candidate in decision.candidates.iter().filter(|c| c.matched.iter().any(|w| own.contains(w))).take(TRIED_CANDIDATES) {
-        if let Ok(suggestion) = suggest::suggest(engine, decision, request.area, candidate.entry, &missing_for(candidate.entry)) {
+    for candidate in
+        decision.candidates.iter().filter(|c| c.matched.iter().any(|w| own.contains(w))).take(TRIED_CANDIDATES)
+    {
+        if let Ok(suggestion) =
+            suggest::suggest(engine, decision, request.area, candidate.entry, &missing_for(candidate.entry))
+        {
             write_suggestion(out, engine, &suggestion, request.index_dir, threshold);
             offered += 1;
         }
@@ -257,7 +283,9 @@ fn no_suggestion(why: &NoSuggestion, threshold: f32) -> String {
         NoSuggestion::NoWords => "質問に探す手がかりになる言葉がありません".into(),
         NoSuggestion::TooLong => "質問が長いため、例として足す文を選んでから試してください(1文ずつ試せます)".into(),
         NoSuggestion::NotEnough { best } => {
-            let reached = best.map_or("候補に入りませんでした".to_string(), |b| format!("確かさは {b:.2} まで上がりました"));
+            let reached = best.map_or("候補に入りませんでした".to_string(), |b| {
+                format!("確かさは {b:.2} まで上がりました")
+            });
             format!(
                 "questions と keywords に足しても答えになりませんでした({reached}、基準 {threshold:.2})。ほかの項目が強く一致しているか、言葉が足りません。wording.toml の言い換えも検討してください"
             )

@@ -8,8 +8,8 @@
 //! change to the file themselves (the suggestion names the file and the key) and `index check`
 //! and `eval` follow as for any edit.
 
-use crate::answer::engine::Engine;
 use crate::answer::decision::{Decision, Kind};
+use crate::answer::engine::Engine;
 
 /// A wording longer than this is not offered as an example question (a whole letter is not
 /// how residents are expected to ask; staff pick the telling sentence themselves).
@@ -57,13 +57,7 @@ pub enum NoSuggestion {
 /// are not place names.
 pub fn own_words(decision: &Decision) -> Vec<String> {
     let places = &decision.explanation.places;
-    decision
-        .explanation
-        .terms
-        .iter()
-        .filter(|t| !places.iter().any(|p| p.contains(t.as_str())))
-        .cloned()
-        .collect()
+    decision.explanation.terms.iter().filter(|t| !places.iter().any(|p| p.contains(t.as_str()))).cloned().collect()
 }
 
 /// Tries the changes that could make entry `want` the answer to `question` (asked with `area`,
@@ -107,7 +101,11 @@ pub fn suggest(
             Some(0) if after.kind == Kind::Answer => {
                 return Ok(Suggestion { entry: want, change, before, after: after.candidates[0].confidence });
             }
-            Some(rank) => best = Some(best.map_or(after.candidates[rank].confidence, |b: f32| b.max(after.candidates[rank].confidence))),
+            Some(rank) => {
+                best = Some(
+                    best.map_or(after.candidates[rank].confidence, |b: f32| b.max(after.candidates[rank].confidence)),
+                )
+            }
             None => {}
         }
     }
@@ -115,12 +113,23 @@ pub fn suggest(
 }
 
 /// The decision on `question` of an engine whose knowledge has `change` applied to entry `want`.
-pub fn ask_with(engine: &Engine, want: usize, change: &Change, question: &str, area: Option<&str>) -> Result<Decision, String> {
+pub fn ask_with(
+    engine: &Engine,
+    want: usize,
+    change: &Change,
+    question: &str,
+    area: Option<&str>,
+) -> Result<Decision, String> {
     let mut knowledge = engine.knowledge().clone();
     let entry = &mut knowledge.entries[want];
     entry.questions.extend(change.questions.iter().cloned());
     entry.keywords.extend(change.keywords.iter().cloned());
-    let copy = Engine::with_analyzer(engine.analyzer().clone(), knowledge, engine.dialogs().clone(), engine.settings().clone())
-        .map_err(|e| format!("{e:#}"))?;
+    let copy = Engine::with_analyzer(
+        engine.analyzer().clone(),
+        knowledge,
+        engine.dialogs().clone(),
+        engine.settings().clone(),
+    )
+    .map_err(|e| format!("{e:#}"))?;
     Ok(copy.decide(question, area))
 }

@@ -106,13 +106,9 @@ fn prune(root: &Path, keep: &Path) {
         if path == keep || !path.is_dir() {
             continue;
         }
-        let last_used = std::fs::metadata(path.join(".used"))
-            .or_else(|_| std::fs::metadata(&path))
-            .and_then(|m| m.modified())
-            .ok();
-        let old = last_used
-            .and_then(|t| SystemTime::now().duration_since(t).ok())
-            .is_some_and(|age| age > KEEP_UNUSED);
+        let last_used =
+            std::fs::metadata(path.join(".used")).or_else(|_| std::fs::metadata(&path)).and_then(|m| m.modified()).ok();
+        let old = last_used.and_then(|t| SystemTime::now().duration_since(t).ok()).is_some_and(|age| age > KEEP_UNUSED);
         if old {
             let _ = std::fs::remove_dir_all(&path);
         }

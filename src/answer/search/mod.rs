@@ -26,20 +26,18 @@ mod cache;
 use std::path::Path;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::InvertedIndexReader;
 use tantivy::postings::TermInfo;
-use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
-};
+use tantivy::schema::{Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer};
-use rustc_hash::FxHashMap;
 use tantivy::{Index, Searcher, TantivyDocument};
 
+use crate::content::knowledge::Entry;
 use crate::japanese::analyzer::{
     kana_tokens, term_tokens, Analysis, Analyzer, KanaTokenizer, TermTokenizer, KANA_TOKENIZER, TERM_TOKENIZER,
 };
-use crate::content::knowledge::Entry;
 
 /// The weighted text fields, heaviest first.
 const TEXT_FIELDS: [(&str, f32); 4] = [("name", 4.0), ("keywords", 2.5), ("questions", 1.5), ("body", 1.0)];
@@ -224,7 +222,8 @@ impl SearchIndex {
             .enumerate()
             .map(|(i, (_, weight))| {
                 let tokens: u64 = segments.iter().map(|(s, _)| s.inverted[i].total_num_tokens()).sum();
-                let average = if total_docs == 0 { 1.0 } else { (tokens as f32 / total_docs as f32).max(f32::MIN_POSITIVE) };
+                let average =
+                    if total_docs == 0 { 1.0 } else { (tokens as f32 / total_docs as f32).max(f32::MIN_POSITIVE) };
                 let mut norm = Box::new([0.0f32; 256]);
                 for (id, slot) in norm.iter_mut().enumerate() {
                     let length = FieldNormReader::id_to_fieldnorm(id as u8) as f32;
@@ -290,9 +289,10 @@ impl SearchIndex {
         let mut matched_per_segment = Vec::with_capacity(self.segments.len());
         let kana = self.fields.len() - 1;
         // The area as a municipality id; `Some(None)` (an area no entry has) matches nothing.
-        let area: Option<Option<u16>> = query.municipality.as_ref().map(|name| {
-            self.municipalities.iter().position(|m| m == name).and_then(|id| u16::try_from(id).ok())
-        });
+        let area: Option<Option<u16>> = query
+            .municipality
+            .as_ref()
+            .map(|name| self.municipalities.iter().position(|m| m == name).and_then(|id| u16::try_from(id).ok()));
         for (segment_ord, segment) in self.segments.iter().enumerate() {
             let mut pass = SegmentPass::new(segment.entries.len());
             for (index, term) in query.terms.iter().enumerate() {
@@ -335,8 +335,10 @@ impl SearchIndex {
             found.truncate(limit);
         }
         found.sort_by(order);
-        let mut hits: Vec<Hit> =
-            found.iter().map(|&(score, entry, _, _)| Hit { entry: entry as usize, score, matched: Vec::new() }).collect();
+        let mut hits: Vec<Hit> = found
+            .iter()
+            .map(|&(score, entry, _, _)| Hit { entry: entry as usize, score, matched: Vec::new() })
+            .collect();
         // Which terms each kept document holds: the bits of its mask, then any term past the
         // mask's width.
         for (hit, &(_, _, segment, doc)) in hits.iter_mut().zip(&found) {
@@ -353,7 +355,14 @@ impl SearchIndex {
 
     /// Adds the BM25 scores of `text`'s `postings` (in this segment, in their field), times
     /// `weight`, to `pass`.
-    fn score_postings(&self, segment_ord: usize, text: &str, postings: &TermPostings, weight: f32, pass: &mut SegmentPass) {
+    fn score_postings(
+        &self,
+        segment_ord: usize,
+        text: &str,
+        postings: &TermPostings,
+        weight: f32,
+        pass: &mut SegmentPass,
+    ) {
         let field = postings.field as usize;
         let scored = &self.fields[field];
         // Document frequency over the whole index, as tantivy's own statistics count it.
@@ -498,7 +507,8 @@ fn register_tokenizers(index: &Index, analyzer: &Arc<Analyzer>) {
 fn write_entries(index: &Index, entries: &[Entry], analyzer: &Arc<Analyzer>) -> tantivy::Result<()> {
     register_tokenizers(index, analyzer);
     let schema = index.schema();
-    let text_fields = TEXT_FIELDS.iter().map(|(name, _)| schema.get_field(name)).collect::<tantivy::Result<Vec<_>>>()?;
+    let text_fields =
+        TEXT_FIELDS.iter().map(|(name, _)| schema.get_field(name)).collect::<tantivy::Result<Vec<_>>>()?;
     let kana = schema.get_field(KANA_FIELD)?;
     let ord = schema.get_field(ORD_FIELD)?;
     let mut writer = index.writer_with_num_threads(1, 50_000_000)?;

@@ -47,7 +47,8 @@ use super::{retryable, send_html, with_retry, Shared};
 use crate::serving::store::{Outbound, Store};
 
 /// What getUpdates asks for: the kinds the handler reads.
-const ALLOWED: [AllowedUpdate; 3] = [AllowedUpdate::Message, AllowedUpdate::EditedMessage, AllowedUpdate::CallbackQuery];
+const ALLOWED: [AllowedUpdate; 3] =
+    [AllowedUpdate::Message, AllowedUpdate::EditedMessage, AllowedUpdate::CallbackQuery];
 
 /// Fetches updates into the inbox and hands them to the dispatcher, until `stop` turns true
 /// or the token is refused (the error). Updates queued by an earlier run go first.
@@ -86,10 +87,8 @@ pub async fn fetch(
         if *stop.borrow() {
             break;
         }
-        let mut request = bot
-            .get_updates()
-            .timeout(poll_timeout.as_secs().try_into().unwrap_or(u32::MAX))
-            .allowed_updates(ALLOWED);
+        let mut request =
+            bot.get_updates().timeout(poll_timeout.as_secs().try_into().unwrap_or(u32::MAX)).allowed_updates(ALLOWED);
         if let Some(offset) = offset {
             request = request.offset(offset);
         }
@@ -230,13 +229,19 @@ pub async fn deliver(bot: &Bot, shared: &Shared, messages: &[(u64, Outbound)]) {
                 tracing::error!(update = message.update, "Telegram refused a message, which is dropped: {e}");
             }
             Err(e) => {
-                tracing::error!(update = message.update, "sendMessage failed; the answer waits in the outbox for the next start: {e}");
+                tracing::error!(
+                    update = message.update,
+                    "sendMessage failed; the answer waits in the outbox for the next start: {e}"
+                );
                 failed_chats.push(message.chat);
                 continue;
             }
         }
         if let Err(e) = shared.store.sent(*key) {
-            tracing::error!(update = message.update, "cannot take a sent message out of the outbox (it may be sent again): {e}");
+            tracing::error!(
+                update = message.update,
+                "cannot take a sent message out of the outbox (it may be sent again): {e}"
+            );
         }
     }
 }
@@ -260,7 +265,9 @@ pub async fn resend_outbox(bot: &Bot, shared: &Shared) {
 async fn send(bot: &Bot, message: &Outbound) -> Result<(), RequestError> {
     let keyboard = message.keyboard.as_ref().and_then(|keyboard| {
         serde_json::from_value::<InlineKeyboardMarkup>(keyboard.clone())
-            .map_err(|e| tracing::error!(update = message.update, "a stored keyboard cannot be read, sent without it: {e}"))
+            .map_err(|e| {
+                tracing::error!(update = message.update, "a stored keyboard cannot be read, sent without it: {e}")
+            })
             .ok()
     });
     send_html(bot, message.chat, &message.html, keyboard).await

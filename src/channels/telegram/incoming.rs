@@ -10,7 +10,9 @@
 //! person and is answered like anyone in the group; other bots are not. An edited message is
 //! answered again, as [`Incoming::edited`], so the reply can say it answers the new wording.
 
-use teloxide::types::{CallbackQueryId, InlineKeyboardMarkup, MediaKind, Message, MessageId, MessageKind, Update, UpdateKind};
+use teloxide::types::{
+    CallbackQueryId, InlineKeyboardMarkup, MediaKind, Message, MessageId, MessageKind, Update, UpdateKind,
+};
 
 use crate::conversation::command::{Command, Payload, UnknownCommand};
 use crate::conversation::dialog::Input;
@@ -49,8 +51,8 @@ pub struct PressedMessage {
 /// The dialog input for an update, or `None` when it is not for the bot.
 pub fn incoming(update: &Update, me: &Identity) -> Option<Incoming> {
     match &update.kind {
-        UpdateKind::Message(message) | UpdateKind::EditedMessage(message) => message_input(message, me)
-            .map(|input| Incoming {
+        UpdateKind::Message(message) | UpdateKind::EditedMessage(message) => {
+            message_input(message, me).map(|input| Incoming {
                 chat_id: message.chat.id.0,
                 // An anonymous admin has no user id of their own: never a staff member.
                 from: message.from.as_ref().filter(|u| !u.is_anonymous()).map(|u| u.id.0),
@@ -58,7 +60,8 @@ pub fn incoming(update: &Update, me: &Identity) -> Option<Incoming> {
                 callback: None,
                 pressed_on: None,
                 edited: matches!(update.kind, UpdateKind::EditedMessage(_)),
-            }),
+            })
+        }
         UpdateKind::CallbackQuery(query) => {
             let chat_id = match &query.message {
                 Some(message) => message.chat().id.0,
@@ -89,11 +92,7 @@ fn message_input(message: &Message, me: &Identity) -> Option<Input> {
         return None;
     }
     let private = message.chat.is_private();
-    let replies_to_me = common
-        .reply_to_message
-        .as_ref()
-        .and_then(|m| m.from.as_ref())
-        .is_some_and(|u| u.id.0 == me.id);
+    let replies_to_me = common.reply_to_message.as_ref().and_then(|m| m.from.as_ref()).is_some_and(|u| u.id.0 == me.id);
     let words = match &common.media_kind {
         MediaKind::Text(text) => Some(text.text.as_str()),
         MediaKind::Migration(_) => return None,
@@ -260,18 +259,24 @@ mod tests {
         assert_eq!(input(&mention), Some(Input::Text("介護の相談はどこ?".into())));
         let similar = message(group(), serde_json::json!({"text": "@madoguchi_bot2 介護"}));
         assert_eq!(input(&similar), None);
-        let sticker_in_group = message(group(), serde_json::json!({"sticker": {
+        let sticker_in_group = message(
+            group(),
+            serde_json::json!({"sticker": {
             "file_id": "s", "file_unique_id": "u", "type": "regular", "width": 1, "height": 1,
-            "is_animated": false, "is_video": false}}));
+            "is_animated": false, "is_video": false}}),
+        );
         assert_eq!(input(&sticker_in_group), None);
     }
 
     #[test]
     fn a_reply_to_the_bot_counts_in_a_group() {
-        let reply = message(group(), serde_json::json!({"text": "西東京市です", "reply_to_message": {
+        let reply = message(
+            group(),
+            serde_json::json!({"text": "西東京市です", "reply_to_message": {
             "message_id": 4, "date": 1_700_000_000, "chat": group(),
             "from": {"id": 4242, "is_bot": true, "first_name": "まどぐち", "username": "madoguchi_bot"},
-            "text": "…"}}));
+            "text": "…"}}),
+        );
         assert_eq!(input(&reply), Some(Input::Text("西東京市です".into())));
     }
 
@@ -299,8 +304,11 @@ mod tests {
             "message_id": 5, "date": 1_700_000_000, "chat": private(),
             "from": {"id": 9, "is_bot": true, "first_name": "bot"}, "text": "hi"}}));
         assert_eq!(input(&from_bot), None);
-        let joined = message(group(), serde_json::json!({"new_chat_members": [
-            {"id": 78, "is_bot": false, "first_name": "新"}]}));
+        let joined = message(
+            group(),
+            serde_json::json!({"new_chat_members": [
+            {"id": 78, "is_bot": false, "first_name": "新"}]}),
+        );
         assert_eq!(input(&joined), None);
     }
 }

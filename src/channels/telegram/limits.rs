@@ -64,7 +64,8 @@ impl Windows {
             sent.pop_front();
         }
         // Groups, supergroups and channels (negative ids) have their own per-minute limit.
-        let per_minute = if chat < 0 { limits.messages_per_min_channel_or_supergroup } else { limits.messages_per_min_chat };
+        let per_minute =
+            if chat < 0 { limits.messages_per_min_channel_or_supergroup } else { limits.messages_per_min_chat };
         let last_second = sent.iter().rev().take_while(|t| now.duration_since(**t) < SECOND).count();
         let mut until: Option<Instant> = None;
         let mut later = |t: Instant| until = Some(until.map_or(t, |u| u.max(t)));
@@ -104,7 +105,12 @@ mod tests {
     use super::*;
 
     fn limits() -> Limits {
-        Limits { messages_per_sec_chat: 1, messages_per_min_chat: 20, messages_per_min_channel_or_supergroup: 20, messages_per_sec_overall: 30 }
+        Limits {
+            messages_per_sec_chat: 1,
+            messages_per_min_chat: 20,
+            messages_per_min_channel_or_supergroup: 20,
+            messages_per_sec_overall: 30,
+        }
     }
 
     #[test]

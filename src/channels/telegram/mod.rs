@@ -43,8 +43,8 @@ mod delivery;
 mod incoming;
 mod limits;
 mod outgoing;
-mod staff;
 mod reload;
+mod staff;
 mod summary;
 mod token;
 
@@ -65,13 +65,13 @@ use teloxide::requests::Request;
 use teloxide::types::{BotCommand, ChatId, InlineKeyboardMarkup, LinkPreviewOptions, ParseMode, Update};
 use teloxide::{ApiError, Bot, RequestError};
 
+use crate::answer::engine::Engine;
 use crate::config::Config;
 use crate::content::dialogs::texts::Texts;
 use crate::conversation::command::Command;
 use crate::conversation::dialog::{respond, Event, Input};
-use crate::answer::engine::Engine;
-use crate::serving::live::LiveEngine;
 use crate::conversation::reply::Reply;
+use crate::serving::live::LiveEngine;
 use crate::serving::store::{Outbound, Store};
 
 pub use incoming::{incoming, Identity, Incoming, PressedMessage};
@@ -152,7 +152,10 @@ pub fn run(config: &Config, reset_data: bool, today: chrono::NaiveDate) -> anyho
     let store = Arc::new(if reset_data { Store::open_resetting(&data_dir)? } else { Store::open(&data_dir)? });
     let engine = Arc::new(LiveEngine::open(config, today)?);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let options = Options { staff: StaffOptions::from_config(config), ..Options::new(token, api_url, config.records.retention_days) };
+    let options = Options {
+        staff: StaffOptions::from_config(config),
+        ..Options::new(token, api_url, config.records.retention_days)
+    };
     tracing::info!(data_dir = %data_dir.display(), api = %options.api_url, "starting");
     let result = runtime.block_on(serve_live(engine, store.clone(), options, shutdown_signal()));
     store.flush().context("flushing the database")?;
@@ -256,7 +259,16 @@ pub async fn serve_live(
     let staff_chat = options.staff.staff_chat;
     let daily_summary = options.staff.daily_summary;
     let (drain, draining) = tokio::sync::watch::channel(false);
-    let shared = Arc::new(Shared { engine, store: store.clone(), me, retry: options.retry, limiter, staff: options.staff, reloads, draining });
+    let shared = Arc::new(Shared {
+        engine,
+        store: store.clone(),
+        me,
+        retry: options.retry,
+        limiter,
+        staff: options.staff,
+        reloads,
+        draining,
+    });
     let reloader = tokio::spawn(reload::run(reload_requests, shared.clone(), bot.clone(), staff_chat));
     let summaries = match (staff_chat, daily_summary) {
         (Some(chat), Some(at)) => Some(tokio::spawn(summary::run(shared.clone(), bot.clone(), chat, at))),
@@ -270,7 +282,8 @@ pub async fn serve_live(
     delivery::resend_outbox(&bot, &shared).await;
     let (updates_tx, updates_rx) = tokio::sync::mpsc::channel::<Update>(256);
     let (stop_fetching, stop_rx) = tokio::sync::watch::channel(false);
-    let mut fetcher = tokio::spawn(delivery::fetch(bot.clone(), store.clone(), updates_tx, stop_rx, options.poll_timeout));
+    let mut fetcher =
+        tokio::spawn(delivery::fetch(bot.clone(), store.clone(), updates_tx, stop_rx, options.poll_timeout));
     let handler = dptree::entry()
         .branch(Update::filter_message().endpoint(on_update))
         .branch(Update::filter_edited_message().endpoint(on_update))
@@ -351,7 +364,10 @@ async fn identify(bot: &Bot, options: &Options) -> anyhow::Result<Identity> {
     match with_retry("getMe", &retry, || bot.get_me().send()).await {
         Ok(me) => Ok(Identity { id: me.id.0, username: me.username().to_string() }),
         Err(RequestError::Api(ApiError::InvalidToken)) => {
-            bail!("the Bot API at {} rejected {TOKEN_VAR} (Unauthorized): check the token BotFather gave", options.api_url)
+            bail!(
+                "the Bot API at {} rejected {TOKEN_VAR} (Unauthorized): check the token BotFather gave",
+                options.api_url
+            )
         }
         Err(e) => Err(e).with_context(|| format!("cannot reach the Bot API at {}", options.api_url)),
     }
@@ -495,7 +511,8 @@ async fn handle(update: &Update, bot: &Api, shared: &Shared) -> anyhow::Result<V
     // A staff command reads the records (/stats) or builds trial engines (/test's suggestions):
     // blocking work, so this worker's other tasks move elsewhere meanwhile (the runtime is
     // multi-threaded, see `serve`).
-    let staff_replies = tokio::task::block_in_place(|| staff::replies(&incoming, &shared.staff, &engine, &shared.store));
+    let staff_replies =
+        tokio::task::block_in_place(|| staff::replies(&incoming, &shared.staff, &engine, &shared.store));
     if let Some(replies) = staff_replies {
         staff::retire_pressed_button(bot, &incoming, &shared.retry).await;
         return Ok(outbound(&engine, update_id, incoming.chat_id, &replies));
@@ -557,8 +574,14 @@ fn outbound(engine: &Engine, update: u32, chat: i64, replies: &[Reply]) -> Vec<O
 
 /// One `sendMessage` of Telegram HTML, without a link preview: the one request every message
 /// of the bot's goes out by (answers from the outbox, staff reports, summaries).
-async fn send_html(bot: &Bot, chat: i64, html: &str, keyboard: Option<InlineKeyboardMarkup>) -> Result<(), RequestError> {
-    let mut request = bot.send_message(ChatId(chat), html).parse_mode(ParseMode::Html).link_preview_options(no_preview());
+async fn send_html(
+    bot: &Bot,
+    chat: i64,
+    html: &str,
+    keyboard: Option<InlineKeyboardMarkup>,
+) -> Result<(), RequestError> {
+    let mut request =
+        bot.send_message(ChatId(chat), html).parse_mode(ParseMode::Html).link_preview_options(no_preview());
     if let Some(keyboard) = keyboard {
         request = request.reply_markup(keyboard);
     }
@@ -566,7 +589,13 @@ async fn send_html(bot: &Bot, chat: i64, html: &str, keyboard: Option<InlineKeyb
 }
 
 fn no_preview() -> LinkPreviewOptions {
-    LinkPreviewOptions { is_disabled: true, url: None, prefer_small_media: false, prefer_large_media: false, show_above_text: false }
+    LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
 }
 
 /// Whether a failed request is worth repeating: network trouble, an answer that was not the

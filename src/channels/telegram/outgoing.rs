@@ -255,7 +255,13 @@ mod tests {
         let emoji = "😭".repeat(2_030);
         let bold = format!("<b>{}</b>", "&amp;あ".repeat(1_500));
         let link = "<a href=\"https://example.jp/\">https://example.jp/</a>".repeat(200);
-        for html in [emoji.clone(), format!("{emoji}\n{emoji}"), bold.clone(), format!("{bold}\n\n{link}\n{emoji}"), link.clone()] {
+        for html in [
+            emoji.clone(),
+            format!("{emoji}\n{emoji}"),
+            bold.clone(),
+            format!("{bold}\n\n{link}\n{emoji}"),
+            link.clone(),
+        ] {
             let pieces = split_html(&html, MAX_MESSAGE_UNITS);
             for piece in &pieces {
                 assert!(piece.encode_utf16().count() <= MAX_MESSAGE_UNITS, "{} units", piece.encode_utf16().count());

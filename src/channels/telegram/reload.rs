@@ -32,14 +32,14 @@ use teloxide::Bot;
 use tokio::sync::mpsc;
 
 use super::{messages, register_commands, send_html, with_retry, Incoming, Shared};
-use crate::conversation::command::Command;
-use crate::conversation::dialog::Input;
+use crate::answer::engine::Engine;
 use crate::content::dialogs::template::fill;
 use crate::content::dialogs::texts::ReloadTexts;
-use crate::answer::engine::Engine;
+use crate::conversation::command::Command;
+use crate::conversation::dialog::Input;
+use crate::conversation::reply::Reply;
 use crate::serving::live::{LiveEngine, Outcome, ReloadReport};
 use crate::serving::watch;
-use crate::conversation::reply::Reply;
 
 /// Errors listed in a staff message at most; the rest are counted (the log has them all).
 const MAX_LISTED: usize = 10;
@@ -239,7 +239,9 @@ fn log(report: &ReloadReport, batch: &[Trigger]) {
     let why: Vec<String> = batch
         .iter()
         .map(|t| match t {
-            Trigger::Files(paths) => format!("saved {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")),
+            Trigger::Files(paths) => {
+                format!("saved {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))
+            }
             Trigger::Signal => "SIGHUP".to_string(),
             Trigger::Command { chat } => format!("/reload in chat {chat}"),
         })
@@ -292,7 +294,11 @@ fn render(report: &ReloadReport, texts: &ReloadTexts, shown_path: impl Fn(&Path)
 fn commands_changed(before: &Engine, after: &Engine) -> bool {
     let descriptions = |engine: &Engine| {
         let texts = &engine.dialogs().texts;
-        Command::RESIDENT.iter().chain(Command::STAFF.iter()).map(|c| c.description(texts).map(str::to_string)).collect::<Vec<_>>()
+        Command::RESIDENT
+            .iter()
+            .chain(Command::STAFF.iter())
+            .map(|c| c.description(texts).map(str::to_string))
+            .collect::<Vec<_>>()
     };
     descriptions(before) != descriptions(after)
 }
@@ -304,10 +310,18 @@ async fn send(bot: &Bot, shared: &Shared, engine: &Engine, chat: i64, text: &str
 
 /// Sends a reply of the bot's own (a report, a summary: no update to answer) to a chat, split
 /// at Telegram's limit, with the bot's rate limits and retries. Buttons are not sent.
-pub(super) async fn send_reply(bot: &Bot, shared: &Shared, engine: &Engine, chat: i64, reply: &Reply) -> anyhow::Result<()> {
+pub(super) async fn send_reply(
+    bot: &Bot,
+    shared: &Shared,
+    engine: &Engine,
+    chat: i64,
+    reply: &Reply,
+) -> anyhow::Result<()> {
     for message in messages(reply, engine.dialogs()) {
         shared.limiter.acquire(chat).await;
-        with_retry("sendMessage", &shared.retry, || send_html(bot, chat, &message.html, None)).await.context("sendMessage")?;
+        with_retry("sendMessage", &shared.retry, || send_html(bot, chat, &message.html, None))
+            .await
+            .context("sendMessage")?;
     }
     Ok(())
 }
@@ -335,7 +349,9 @@ mod tests {
     #[test]
     fn a_rejection_lists_each_error_with_file_and_line_and_counts_the_rest() {
         let errors: Vec<Problem> = (1..=12)
-            .map(|n| Problem::error(Path::new("/srv/index/setagaya/a.toml"), Some(n), format!("誤り{n}")).hint("直し方"))
+            .map(|n| {
+                Problem::error(Path::new("/srv/index/setagaya/a.toml"), Some(n), format!("誤り{n}")).hint("直し方")
+            })
             .collect();
         let report = ReloadReport { outcome: Outcome::Rejected { errors }, took: Duration::from_millis(5) };
         let text = render(&report, &texts(), as_is);
@@ -348,10 +364,14 @@ mod tests {
 
     #[test]
     fn success_says_how_many_entries_and_how_long() {
-        let report = ReloadReport { outcome: Outcome::Swapped { entries: 66, warnings: Vec::new() }, took: Duration::from_millis(420) };
+        let report = ReloadReport {
+            outcome: Outcome::Swapped { entries: 66, warnings: Vec::new() },
+            took: Duration::from_millis(420),
+        };
         assert_eq!(render(&report, &texts(), as_is), "ok 66 0.4");
         let warnings = vec![Problem::warning(Path::new("a.toml"), None, "古い")];
-        let report = ReloadReport { outcome: Outcome::Swapped { entries: 66, warnings }, took: Duration::from_millis(420) };
+        let report =
+            ReloadReport { outcome: Outcome::Swapped { entries: 66, warnings }, took: Duration::from_millis(420) };
         assert_eq!(render(&report, &texts(), as_is), "ok 66 0.4\nwarn 1");
     }
 }

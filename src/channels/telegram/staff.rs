@@ -28,13 +28,13 @@ use teloxide::types::{BotCommandScope, ChatId, InlineKeyboardButtonKind, InlineK
 use teloxide::Bot;
 
 use super::{with_retry, Incoming, Retry};
-use crate::config::Config;
 use crate::answer::engine::Engine;
-use crate::conversation::reply::Reply;
-use crate::conversation::dialog::Input;
+use crate::config::Config;
 use crate::conversation::command::{Command, Payload};
-use crate::staff::{action, respond, Action, Context};
+use crate::conversation::dialog::Input;
+use crate::conversation::reply::Reply;
 use crate::serving::store::Store;
+use crate::staff::{action, respond, Action, Context};
 
 /// Who the staff are, from `config.toml`.
 #[derive(Debug, Clone, Default)]
@@ -74,7 +74,12 @@ impl StaffOptions {
 }
 
 /// The staff replies to this update, or `None` when it is for the resident dialog.
-pub(super) fn replies(incoming: &Incoming, options: &StaffOptions, engine: &Engine, store: &Store) -> Option<Vec<Reply>> {
+pub(super) fn replies(
+    incoming: &Incoming,
+    options: &StaffOptions,
+    engine: &Engine,
+    store: &Store,
+) -> Option<Vec<Reply>> {
     if !options.allows(incoming) {
         return None;
     }
@@ -88,7 +93,13 @@ pub(super) fn replies(incoming: &Incoming, options: &StaffOptions, engine: &Engi
         Action::Usage => "usage",
     };
     tracing::info!(staff = ?incoming.from, command = name, "staff command");
-    let cx = Context { engine, store, max_age_months: options.max_age_months, now: Utc::now(), index_dir: &options.index_dir };
+    let cx = Context {
+        engine,
+        store,
+        max_age_months: options.max_age_months,
+        now: Utc::now(),
+        index_dir: &options.index_dir,
+    };
     Some(respond(&action, &cx).unwrap_or_else(|e| {
         tracing::error!(command = name, "the staff command failed: {e}");
         vec![Reply::text(&engine.dialogs().texts.internal_error)]
@@ -110,9 +121,8 @@ pub(super) async fn retire_pressed_button(bot: &Bot, incoming: &Incoming, retry:
     if remaining == *keyboard {
         return;
     }
-    let request = || {
-        bot.edit_message_reply_markup(ChatId(incoming.chat_id), pressed.id).reply_markup(remaining.clone()).send()
-    };
+    let request =
+        || bot.edit_message_reply_markup(ChatId(incoming.chat_id), pressed.id).reply_markup(remaining.clone()).send();
     if let Err(e) = with_retry("editMessageReplyMarkup", retry, request).await {
         tracing::warn!(chat = incoming.chat_id, "the handled button was not taken off its list: {e}");
     }
@@ -142,7 +152,10 @@ pub(super) async fn register_commands(bot: &Bot, engine: &Engine, options: &Staf
         let scope = BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(id)) };
         let request = || bot.set_my_commands(commands.clone()).scope(scope.clone()).send();
         if let Err(e) = with_retry("setMyCommands (staff)", retry, request).await {
-            tracing::warn!(staff = id, "the staff command list was not registered (has this staff member opened a chat with the bot?): {e}");
+            tracing::warn!(
+                staff = id,
+                "the staff command list was not registered (has this staff member opened a chat with the bot?): {e}"
+            );
         }
     }
 }
@@ -154,7 +167,8 @@ mod tests {
 
     #[test]
     fn the_pressed_button_leaves_its_list_and_the_others_stay() {
-        let button = |n: u32| vec![InlineKeyboardButton::callback(format!("{n} を対応済みに"), format!("st:ok:{n:016x}"))];
+        let button =
+            |n: u32| vec![InlineKeyboardButton::callback(format!("{n} を対応済みに"), format!("st:ok:{n:016x}"))];
         let keyboard = InlineKeyboardMarkup::new([button(1), button(2), button(3)]);
         let left = without_button(&keyboard, &format!("st:ok:{:016x}", 2));
         assert_eq!(left, InlineKeyboardMarkup::new([button(1), button(3)]));

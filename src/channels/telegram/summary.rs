@@ -33,7 +33,11 @@ pub(super) async fn run(shared: Arc<Shared>, bot: Bot, chat: i64, at: NaiveTime)
         let wait = match post_if_due(&shared, &bot, chat, at).await {
             Ok(wait) => wait,
             Err(e) => {
-                tracing::error!(chat, "the daily summary was not posted (tried again in {} minutes): {e:#}", RETRY_AFTER.as_secs() / 60);
+                tracing::error!(
+                    chat,
+                    "the daily summary was not posted (tried again in {} minutes): {e:#}",
+                    RETRY_AFTER.as_secs() / 60
+                );
                 RETRY_AFTER
             }
         };

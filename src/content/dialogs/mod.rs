@@ -12,9 +12,9 @@
 use std::path::Path;
 
 use crate::content::dialogs::crisis_file::CrisisFile;
+use crate::content::knowledge::wording::nth_table_line;
 use crate::content::problem::Problem;
 use crate::content::toml_error::parse as parse_toml;
-use crate::content::knowledge::wording::nth_table_line;
 
 pub mod crisis_file;
 pub mod template;
@@ -51,22 +51,34 @@ pub fn load(dir: &Path) -> (Option<Dialogs>, Vec<Problem>) {
     let menu: Option<Menu> = parse_file(&dir.join(MENU_FILE), &mut problems);
     if let Some(crisis) = &crisis {
         if crisis.contact.is_empty() {
-            problems.push(Problem::error(&crisis_path, None, "緊急連絡先 ([[contact]]) が1つもありません")
-                .hint("119・110・189 を必ず載せてください"));
+            problems.push(
+                Problem::error(&crisis_path, None, "緊急連絡先 ([[contact]]) が1つもありません")
+                    .hint("119・110・189 を必ず載せてください"),
+            );
         }
         if crisis.rule.is_empty() {
-            problems.push(Problem::error(&crisis_path, None, "危険のサインのルール ([[rule]]) が1つもありません")
-                .hint("index/README.md の「危険のサイン」の章の例を写してください"));
+            problems.push(
+                Problem::error(&crisis_path, None, "危険のサインのルール ([[rule]]) が1つもありません")
+                    .hint("index/README.md の「危険のサイン」の章の例を写してください"),
+            );
         }
     }
     if let Some(menu) = &menu {
         let path = dir.join(MENU_FILE);
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         for (i, c) in menu.category.iter().enumerate() {
-            if c.key.is_empty() || c.key.len() > 24 || !c.key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-                problems.push(Problem::error(&path, nth_table_line(&text, "[[category]]", i),
-                    format!("key「{}」は半角英数字 24 文字以内にしてください", c.key))
-                    .hint("例: key = \"kosodate\""));
+            if c.key.is_empty()
+                || c.key.len() > 24
+                || !c.key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                problems.push(
+                    Problem::error(
+                        &path,
+                        nth_table_line(&text, "[[category]]", i),
+                        format!("key「{}」は半角英数字 24 文字以内にしてください", c.key),
+                    )
+                    .hint("例: key = \"kosodate\""),
+                );
             }
         }
     }
@@ -85,12 +97,17 @@ fn parse_file<T: serde::de::DeserializeOwned>(path: &Path, problems: &mut Vec<Pr
 }
 
 /// [`parse_file`], keeping the text read (for line numbers taken later).
-fn parse_file_and_text<T: serde::de::DeserializeOwned>(path: &Path, problems: &mut Vec<Problem>) -> (Option<T>, String) {
+fn parse_file_and_text<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    problems: &mut Vec<Problem>,
+) -> (Option<T>, String) {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) => {
-            problems.push(Problem::error(path, None, format!("ファイルを読めません ({e})"))
-                .hint("dialogs/ にこのファイルがあるか確かめてください"));
+            problems.push(
+                Problem::error(path, None, format!("ファイルを読めません ({e})"))
+                    .hint("dialogs/ にこのファイルがあるか確かめてください"),
+            );
             return (None, String::new());
         }
     };

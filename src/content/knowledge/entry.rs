@@ -135,19 +135,15 @@ fn is_placeholder(key: &str, value: &str) -> bool {
     let value = value.as_str();
     let only_dots = !value.is_empty() && value.chars().all(|c| matches!(c, '.' | '…' | '．' | '・' | ' '));
     let zeros = matches!(key, "phone" | "fax") && value.contains("0000-0000");
-    let example = matches!(key, "email" | "url") && (value.contains("example.") || value.ends_with("...") || value.ends_with('…'));
+    let example = matches!(key, "email" | "url")
+        && (value.contains("example.") || value.ends_with("...") || value.ends_with('…'));
     only_dots || zeros || example
 }
 
 impl Entry {
     /// Parses and checks one entry. `expected_id` is `<folder>/<stem>` of its path.
     /// Returns the entry (if it could be read at all) and every problem found.
-    pub fn parse(
-        path: &Path,
-        expected_id: &str,
-        text: &str,
-        rules: &EntryRules,
-    ) -> (Option<Entry>, Vec<Problem>) {
+    pub fn parse(path: &Path, expected_id: &str, text: &str, rules: &EntryRules) -> (Option<Entry>, Vec<Problem>) {
         // A date written without quotes in a form TOML has no syntax for (2026/11/30) is read
         // as the text it is, so it gets a message about dates, not about quotes.
         let quoted = quote_bare_date(text);
@@ -162,12 +158,18 @@ impl Entry {
         };
 
         if raw.id != expected_id {
-            error("id", format!("id が「{}」ですが、ファイルの場所からは「{expected_id}」のはずです", raw.id),
-                  "id は「フォルダ名/ファイル名(.toml を除く)」と同じにしてください");
+            error(
+                "id",
+                format!("id が「{}」ですが、ファイルの場所からは「{expected_id}」のはずです", raw.id),
+                "id は「フォルダ名/ファイル名(.toml を除く)」と同じにしてください",
+            );
         }
         if !rules.municipalities.contains(&raw.municipality) {
-            error("municipality", format!("自治体「{}」は index/places.toml にありません", raw.municipality),
-                  &format!("次のどれかにしてください: {}", rules.municipalities.join(" / ")));
+            error(
+                "municipality",
+                format!("自治体「{}」は index/places.toml にありません", raw.municipality),
+                &format!("次のどれかにしてください: {}", rules.municipalities.join(" / ")),
+            );
         }
         if raw.categories.is_empty() {
             error("categories", "categories が空です".into(), "分野を1つ以上書いてください");
@@ -176,36 +178,54 @@ impl Entry {
         let known = rules.categories.unwrap_or_default();
         for category in raw.categories.iter().filter(|_| rules.categories.is_some()) {
             if !known.contains(category) {
-                error("categories", format!("分野「{category}」は dialogs/menu.toml にありません"),
-                      &format!("次のどれかにしてください: {}", known.join(" / ")));
+                error(
+                    "categories",
+                    format!("分野「{category}」は dialogs/menu.toml にありません"),
+                    &format!("次のどれかにしてください: {}", known.join(" / ")),
+                );
             }
         }
-        for (key, value) in [("title", &raw.title), ("summary", &raw.summary), ("for_whom", &raw.for_whom), ("source", &raw.source)] {
+        for (key, value) in
+            [("title", &raw.title), ("summary", &raw.summary), ("for_whom", &raw.for_whom), ("source", &raw.source)]
+        {
             if value.trim().is_empty() {
                 error(key, format!("{key} が空です"), "内容を書いてください");
             }
         }
         let optional = [
-            ("provider", &raw.provider), ("details", &raw.details), ("hours", &raw.hours), ("phone", &raw.phone),
-            ("fax", &raw.fax), ("email", &raw.email), ("address", &raw.address), ("url", &raw.url),
+            ("provider", &raw.provider),
+            ("details", &raw.details),
+            ("hours", &raw.hours),
+            ("phone", &raw.phone),
+            ("fax", &raw.fax),
+            ("email", &raw.email),
+            ("address", &raw.address),
+            ("url", &raw.url),
         ];
         for (key, value) in optional {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 error(key, format!("{key} が空です"), "書くことがなければ、その行ごと削除してください");
             }
         }
-        let written = [("summary", Some(&raw.summary)), ("for_whom", Some(&raw.for_whom)), ("source", Some(&raw.source))]
-            .into_iter()
-            .chain(optional.iter().map(|(key, value)| (*key, value.as_ref())));
+        let written =
+            [("summary", Some(&raw.summary)), ("for_whom", Some(&raw.for_whom)), ("source", Some(&raw.source))]
+                .into_iter()
+                .chain(optional.iter().map(|(key, value)| (*key, value.as_ref())));
         for (key, value) in written {
             let Some(value) = value.filter(|v| !v.trim().is_empty()) else { continue };
             if let Some(example) = rules.placeholders.example(key, value) {
                 let shown: String = example.chars().take(30).collect();
-                error(key, format!("{key} がひな形の例「{shown}」のままです"),
-                      "この項目の内容に書き換えてください。資料に書かれていなければ、その行ごと削除してください");
+                error(
+                    key,
+                    format!("{key} がひな形の例「{shown}」のままです"),
+                    "この項目の内容に書き換えてください。資料に書かれていなければ、その行ごと削除してください",
+                );
             } else if is_placeholder(key, value) {
-                error(key, format!("{key}「{}」は書きかけ(ひな形の例)のようです", value.trim()),
-                      "資料に書かれているとおりに書き換えてください。書かれていなければ、その行ごと削除してください");
+                error(
+                    key,
+                    format!("{key}「{}」は書きかけ(ひな形の例)のようです", value.trim()),
+                    "資料に書かれているとおりに書き換えてください。書かれていなければ、その行ごと削除してください",
+                );
             }
         }
         // Full-width digits and dashes (０３－１２３４) can only mean the number: normalised.
@@ -213,8 +233,11 @@ impl Entry {
         for (key, value) in [("phone", &phone), ("fax", &fax)] {
             if let Some(number) = value.as_deref().filter(|v| !v.trim().is_empty()) {
                 if !looks_like_phone(number) {
-                    error(key, format!("{key}「{number}」は電話番号の形ではありません"),
-                          "03-1234-5678 のように数字とハイフンで書いてください");
+                    error(
+                        key,
+                        format!("{key}「{number}」は電話番号の形ではありません"),
+                        "03-1234-5678 のように数字とハイフンで書いてください",
+                    );
                 } else if number.trim().len() >= 9
                     && number.trim().bytes().all(|b| b.is_ascii_digit())
                     && !number.trim().starts_with('0')
@@ -229,7 +252,11 @@ impl Entry {
         }
         if let Some(url) = raw.url.as_deref().filter(|v| !v.trim().is_empty()) {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
-                error("url", format!("url「{url}」が https:// で始まっていません"), "ページのアドレスをそのまま貼り付けてください");
+                error(
+                    "url",
+                    format!("url「{url}」が https:// で始まっていません"),
+                    "ページのアドレスをそのまま貼り付けてください",
+                );
             }
         }
         if let Some(email) = raw.email.as_deref().filter(|v| !v.trim().is_empty()) {
@@ -244,8 +271,13 @@ impl Entry {
         let verified = match verified_date {
             Some(date) => date,
             None => {
-                error("verified", format!("verified「{verified_text}」は日付として読めません。日付は 2026-11-30 の形で書いてください"),
-                      "2026-01-31 のように 年-月-日 で書いてください(引用符なし)");
+                error(
+                    "verified",
+                    format!(
+                        "verified「{verified_text}」は日付として読めません。日付は 2026-11-30 の形で書いてください"
+                    ),
+                    "2026-01-31 のように 年-月-日 で書いてください(引用符なし)",
+                );
                 rules.today
             }
         };
@@ -253,8 +285,12 @@ impl Entry {
             error("verified", format!("verified {verified} は未来の日付です"), "内容を確かめた日を書いてください");
         } else if months_between(verified, rules.today) >= rules.max_age_months {
             problems.push(
-                Problem::warning(path, at("verified"), format!("{verified} から {} か月以上確認されていません", rules.max_age_months))
-                    .hint("出典と照らし合わせて内容を確かめ、verified を確認した日に更新してください"),
+                Problem::warning(
+                    path,
+                    at("verified"),
+                    format!("{verified} から {} か月以上確認されていません", rules.max_age_months),
+                )
+                .hint("出典と照らし合わせて内容を確かめ、verified を確認した日に更新してください"),
             );
         }
         if raw.keywords.is_empty() && raw.questions.is_empty() {
@@ -332,10 +368,7 @@ pub fn staff_date(text: &str) -> Option<NaiveDate> {
         Some(rest) => (2018, rest.replacen("元年", "1年", 1)),
         None => (0, text.clone()),
     };
-    let numbers: Vec<&str> = rest
-        .trim_end_matches('日')
-        .split(|c| matches!(c, '-' | '/' | '年' | '月'))
-        .collect();
+    let numbers: Vec<&str> = rest.trim_end_matches('日').split(|c| matches!(c, '-' | '/' | '年' | '月')).collect();
     let [year, month, day] = numbers.as_slice() else { return None };
     let year: i32 = year.parse().ok()?;
     if year_offset > 0 && !(1..=99).contains(&year) || year_offset == 0 && year < 1900 {
@@ -378,15 +411,14 @@ fn quote_bare_date(text: &str) -> std::borrow::Cow<'_, str> {
 /// Whole months from `from` to `to` (0 when `to` is earlier).
 pub fn months_between(from: NaiveDate, to: NaiveDate) -> u32 {
     use chrono::Datelike;
-    let months = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32
-        - i32::from(to.day() < from.day());
+    let months =
+        (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32 - i32::from(to.day() < from.day());
     months.max(0) as u32
 }
 
 fn looks_like_phone(number: &str) -> bool {
     let digits = number.chars().filter(char::is_ascii_digit).count();
-    (6..=15).contains(&digits)
-        && number.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '(' | ')' | ' ' | '+'))
+    (6..=15).contains(&digits) && number.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '(' | ')' | ' ' | '+'))
 }
 
 #[cfg(test)]
@@ -412,11 +444,18 @@ keywords = ["預け先"]
         let (m, c) = rules();
         let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         let placeholders = Placeholders::from_template(TEMPLATE).unwrap();
-        let rules = EntryRules { municipalities: &m, categories: Some(&c), today, max_age_months: 12, placeholders: &placeholders };
+        let rules = EntryRules {
+            municipalities: &m,
+            categories: Some(&c),
+            today,
+            max_age_months: 12,
+            placeholders: &placeholders,
+        };
         Entry::parse(Path::new("index/setagaya/a.toml"), "setagaya/a", text, &rules)
     }
 
-    const TEMPLATE: &str = "summary = \"何をしてくれるところか\"\nsource = \"資料の題名(発行元、掲載日)\"\n# phone = \"03-0000-0000\"\n";
+    const TEMPLATE: &str =
+        "summary = \"何をしてくれるところか\"\nsource = \"資料の題名(発行元、掲載日)\"\n# phone = \"03-0000-0000\"\n";
 
     #[test]
     fn values_left_as_the_template_wrote_them_are_errors_on_their_line() {
@@ -425,10 +464,16 @@ keywords = ["預け先"]
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].line, Some(7));
         assert!(problems[0].message.contains("ひな形の例「資料の題名(発行元、掲載日)」のまま"), "{}", problems[0]);
-        for (line, key) in [("phone = \"03-0000-0000\"", "phone"), ("url = \"https://...\"", "url"), ("address = \"...\"", "address")] {
+        for (line, key) in
+            [("phone = \"03-0000-0000\"", "phone"), ("url = \"https://...\"", "url"), ("address = \"...\"", "address")]
+        {
             let (_, problems) = parse(&GOOD.replace("keywords", &format!("{line}\nkeywords")));
             assert_eq!(problems.len(), 1, "{line}: {problems:?}");
-            assert!(problems[0].message.starts_with(key) && problems[0].message.contains("書きかけ"), "{}", problems[0]);
+            assert!(
+                problems[0].message.starts_with(key) && problems[0].message.contains("書きかけ"),
+                "{}",
+                problems[0]
+            );
         }
         // A real value that happens to hold dots is not an example.
         let (_, problems) = parse(&GOOD.replace("子育ての相談", "子育ての相談…など"));
@@ -454,7 +499,8 @@ keywords = ["預け先"]
     #[test]
     fn dates_in_the_forms_people_write_are_read_and_others_say_how_to_write_them() {
         let day = NaiveDate::from_ymd_opt(2026, 1, 10).unwrap();
-        for written in ["2026/01/10", "\"2026/1/10\"", "\"2026年1月10日\"", "令和8年1月10日", "\"２０２６/１/１０\""] {
+        for written in ["2026/01/10", "\"2026/1/10\"", "\"2026年1月10日\"", "令和8年1月10日", "\"２０２６/１/１０\""]
+        {
             let (entry, problems) = parse(&GOOD.replace("verified = 2026-01-10", &format!("verified = {written}")));
             assert!(problems.is_empty(), "{written}: {problems:?}");
             assert_eq!(entry.unwrap().verified, day, "{written}");
@@ -462,8 +508,16 @@ keywords = ["預け先"]
         for wrong in ["2026-13-30", "\"11/30\"", "令和8年13月1日"] {
             let (_, problems) = parse(&GOOD.replace("verified = 2026-01-10", &format!("verified = {wrong}")));
             assert_eq!(problems.len(), 1, "{wrong}: {problems:?}");
-            assert!(problems[0].message.contains("日付は 2026-11-30 の形で書いてください"), "{wrong}: {}", problems[0].message);
-            assert!(!problems[0].message.contains("quoted") && !problems[0].message.contains("expected"), "{}", problems[0].message);
+            assert!(
+                problems[0].message.contains("日付は 2026-11-30 の形で書いてください"),
+                "{wrong}: {}",
+                problems[0].message
+            );
+            assert!(
+                !problems[0].message.contains("quoted") && !problems[0].message.contains("expected"),
+                "{}",
+                problems[0].message
+            );
             assert_eq!(problems[0].line, Some(8));
         }
     }
@@ -472,7 +526,10 @@ keywords = ["預け先"]
     fn a_phone_number_without_its_leading_zero_is_an_error() {
         let (_, problems) = parse(&GOOD.replace("keywords", "phone = \"312345678\"\nkeywords"));
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].message.contains("先頭が 0 ではありません") && problems[0].hint.as_deref().unwrap().contains("Excel"));
+        assert!(
+            problems[0].message.contains("先頭が 0 ではありません")
+                && problems[0].hint.as_deref().unwrap().contains("Excel")
+        );
         // A local number as a source writes it, without the area code.
         let (_, problems) = parse(&GOOD.replace("keywords", "phone = \"78-8182\"\nkeywords"));
         assert!(problems.is_empty(), "{problems:?}");

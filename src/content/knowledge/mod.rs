@@ -20,10 +20,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-pub use entry::{Contact, Entry};
-pub use places::{Municipality, PlaceMention, Places};
 use crate::content::problem::{self, Problem};
 use crate::content::toml_error;
+pub use entry::{Contact, Entry};
+pub use places::{Municipality, PlaceMention, Places};
 pub use wording::{Bridge, Wording};
 
 use entry::EntryRules;
@@ -183,9 +183,15 @@ pub fn load(index_dir: &Path, options: &LoadOptions) -> LoadReport {
             if let Some(entry) = entry {
                 if entry.municipality != municipality.name && municipality_names.contains(&entry.municipality) {
                     problems.push(
-                        Problem::error(&path, problem::line_of_key(&text, "municipality"),
-                            format!("{} のフォルダにありますが、municipality が「{}」です", municipality.name, entry.municipality))
-                            .hint("ファイルを正しい自治体のフォルダに移すか、municipality を直してください"),
+                        Problem::error(
+                            &path,
+                            problem::line_of_key(&text, "municipality"),
+                            format!(
+                                "{} のフォルダにありますが、municipality が「{}」です",
+                                municipality.name, entry.municipality
+                            ),
+                        )
+                        .hint("ファイルを正しい自治体のフォルダに移すか、municipality を直してください"),
                     );
                 }
                 entries.push((path, entry));
@@ -195,11 +201,8 @@ pub fn load(index_dir: &Path, options: &LoadOptions) -> LoadReport {
     check_across_entries(&entries, &places, &mut problems);
 
     let has_error = problems.iter().any(Problem::is_error);
-    let knowledge = (!has_error).then(|| Knowledge {
-        entries: entries.into_iter().map(|(_, e)| e).collect(),
-        places,
-        wording,
-    });
+    let knowledge =
+        (!has_error).then(|| Knowledge { entries: entries.into_iter().map(|(_, e)| e).collect(), places, wording });
     problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     LoadReport { knowledge, problems, files, municipality_folders }
 }
@@ -218,9 +221,12 @@ fn check_across_entries(entries: &[(PathBuf, Entry)], places: &Places, problems:
     for m in &places.municipalities {
         if !entries.iter().any(|(_, e)| e.id == m.general_window) {
             problems.push(
-                Problem::error(Path::new(PLACES_FILE), None,
-                    format!("{} の general_window「{}」という項目が見つかりません", m.name, m.general_window))
-                    .hint("index/ にある項目の id を書いてください"),
+                Problem::error(
+                    Path::new(PLACES_FILE),
+                    None,
+                    format!("{} の general_window「{}」という項目が見つかりません", m.name, m.general_window),
+                )
+                .hint("index/ にある項目の id を書いてください"),
             );
         }
     }
@@ -228,7 +234,8 @@ fn check_across_entries(entries: &[(PathBuf, Entry)], places: &Places, problems:
 
 fn read(path: &Path) -> Result<String, Problem> {
     let bytes = std::fs::read(path).map_err(|e| {
-        Problem::error(path, None, format!("ファイルを読めません ({e})")).hint("ファイルがあるか、名前が正しいか確かめてください")
+        Problem::error(path, None, format!("ファイルを読めません ({e})"))
+            .hint("ファイルがあるか、名前が正しいか確かめてください")
     })?;
     String::from_utf8(bytes).map_err(|e| {
         let text = String::from_utf8_lossy(e.as_bytes()).to_string();

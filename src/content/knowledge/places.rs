@@ -10,9 +10,9 @@ use std::path::Path;
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Deserialize;
 
+use super::wording::nth_table_line;
 use crate::content::problem::Problem;
 use crate::content::toml_error::parse as parse_toml;
-use super::wording::nth_table_line;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,11 +86,17 @@ impl Places {
                     continue;
                 }
                 if let Some((_, other, _)) = names.iter().find(|(n, o, _)| *n == key && *o != i) {
-                    problems.push(Problem::error(
-                        path,
-                        line,
-                        format!("地名「{name}」が {} と {} の両方にあります", raw.municipality[*other].name, m.name),
-                    ).hint("どちらか一方から削除してください"));
+                    problems.push(
+                        Problem::error(
+                            path,
+                            line,
+                            format!(
+                                "地名「{name}」が {} と {} の両方にあります",
+                                raw.municipality[*other].name, m.name
+                            ),
+                        )
+                        .hint("どちらか一方から削除してください"),
+                    );
                     continue;
                 }
                 names.push((key, i, is_district));
@@ -98,10 +104,8 @@ impl Places {
         }
         names.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         names.dedup_by(|a, b| a.0 == b.0);
-        let matcher = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(names.iter().map(|(n, _, _)| n))
-            .ok();
+        let matcher =
+            AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(names.iter().map(|(n, _, _)| n)).ok();
         (Places { municipalities: raw.municipality, names, matcher }, problems)
     }
 

@@ -76,9 +76,5 @@ impl Wording {
 
 /// The line of the `n`-th (0-based) occurrence of an array-of-tables header.
 pub fn nth_table_line(text: &str, header: &str, n: usize) -> Option<usize> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| l.trim() == header)
-        .nth(n)
-        .map(|(i, _)| i + 1)
+    text.lines().enumerate().filter(|(_, l)| l.trim() == header).nth(n).map(|(i, _)| i + 1)
 }

@@ -17,8 +17,8 @@
 
 mod tantivy_adapter;
 
-use std::borrow::Cow;
 use rustc_hash::FxHashSet as HashSet;
+use std::borrow::Cow;
 use std::ops::Range;
 
 use lindera::dictionary::{Dictionary, Lattice};
@@ -104,11 +104,20 @@ pub struct Morpheme {
 pub enum PartOfSpeech {
     /// 名詞; `dependent` for 非自立 (わけ, ほう, こと), `suffix` for 接尾 (錠, 階, さん), `number`
     /// for 数.
-    Noun { dependent: bool, suffix: bool, number: bool, pronoun: bool },
+    Noun {
+        dependent: bool,
+        suffix: bool,
+        number: bool,
+        pronoun: bool,
+    },
     /// 動詞; `dependent` for 非自立 (しまう, いる, くる after て) and 接尾 (れる, られる, せる).
-    Verb { dependent: bool },
+    Verb {
+        dependent: bool,
+    },
     /// 形容詞; `dependent` for 非自立 (ない after て).
-    Adjective { dependent: bool },
+    Adjective {
+        dependent: bool,
+    },
     /// 助動詞 (たい, う, ない, た, だ).
     Auxiliary,
     Particle(ParticleKind),
@@ -217,11 +226,7 @@ impl Analysis {
     /// The distinct term texts, in order of first appearance.
     pub fn term_texts(&self) -> Vec<&str> {
         let mut seen = HashSet::default();
-        self.terms
-            .iter()
-            .map(|t| t.text.as_str())
-            .filter(|t| seen.insert(*t))
-            .collect()
+        self.terms.iter().map(|t| t.text.as_str()).filter(|t| seen.insert(*t)).collect()
     }
 }
 
@@ -305,7 +310,11 @@ impl Analyzer {
             Some(matcher) => {
                 let plain = normalize(text, &[]);
                 let replacements: Vec<&str> = self.rules.variants.iter().map(|(_, to)| to.as_str()).collect();
-                if matcher.is_match(&plain) { matcher.replace_all(&plain, &replacements) } else { plain }
+                if matcher.is_match(&plain) {
+                    matcher.replace_all(&plain, &replacements)
+                } else {
+                    plain
+                }
             }
             None => normalize(text, &self.rules.variants),
         }
@@ -319,12 +328,13 @@ impl Analyzer {
         let (mut kana_run, mut run_has_content, mut kana_span) = (String::new(), false, 0..0);
         let mut kana_runs: Vec<KanaRun> = Vec::new();
         let mut morphemes: Vec<Morpheme> = Vec::new();
-        let close_kana_run = |run: &mut String, has_content: &mut bool, span: &Range<usize>, runs: &mut Vec<KanaRun>| {
-            if !run.is_empty() {
-                runs.push(KanaRun { span: span.clone(), reading: std::mem::take(run), has_content: *has_content });
-            }
-            *has_content = false;
-        };
+        let close_kana_run =
+            |run: &mut String, has_content: &mut bool, span: &Range<usize>, runs: &mut Vec<KanaRun>| {
+                if !run.is_empty() {
+                    runs.push(KanaRun { span: span.clone(), reading: std::mem::take(run), has_content: *has_content });
+                }
+                *has_content = false;
+            };
         // A run of nouns (配/食, 認知/症) also counts as one compound term (配食, 認知症), since
         // IPADIC splits many service words that residents and staff write as one.
         let mut run: Vec<(String, Range<usize>)> = Vec::new();
@@ -403,11 +413,8 @@ impl Analyzer {
         readings.push(reading);
         // Keep every occurrence of the first MAX_TERMS distinct terms.
         let mut distinct: HashSet<String> = HashSet::default();
-        terms.retain(|t| {
-            distinct.contains(&t.text) || (distinct.len() < MAX_TERMS && distinct.insert(t.text.clone()))
-        });
-        let kana_bigrams =
-            if whole_reading { kana_bigrams(readings.iter().map(String::as_str)) } else { Vec::new() };
+        terms.retain(|t| distinct.contains(&t.text) || (distinct.len() < MAX_TERMS && distinct.insert(t.text.clone())));
+        let kana_bigrams = if whole_reading { kana_bigrams(readings.iter().map(String::as_str)) } else { Vec::new() };
         let kana_spelled_bigrams =
             self::kana_bigrams(kana_runs.iter().filter(|run| run.has_content).map(|run| run.reading.as_str()));
         Analysis { normalized, terms, kana_bigrams, kana_spelled_bigrams, kana_spelled_runs: kana_runs, morphemes }
@@ -502,11 +509,12 @@ pub fn normalize(text: &str, variants: &[(String, String)]) -> String {
         c => c.to_ascii_lowercase(),
     };
     // Most messages are already NFKC (the quick check is much cheaper than normalizing).
-    let mut out: String = if unicode_normalization::is_nfkc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
-        text.chars().take(MAX_ANALYZED_CHARS).map(fold).collect()
-    } else {
-        text.nfkc().take(MAX_ANALYZED_CHARS).map(fold).collect()
-    };
+    let mut out: String =
+        if unicode_normalization::is_nfkc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes {
+            text.chars().take(MAX_ANALYZED_CHARS).map(fold).collect()
+        } else {
+            text.nfkc().take(MAX_ANALYZED_CHARS).map(fold).collect()
+        };
     // A long vowel drawn out in hiragana (しにたーい, たすけてー) is no spelling IPADIC knows;
     // dropped, the word is its own again. Katakana keeps its marks (ヘルパー).
     if out.contains(['ー', '〜', '~']) {

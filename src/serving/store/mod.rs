@@ -53,8 +53,8 @@ mod keyring;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use keyring::KeyRing;
 pub use keyring::KeyError;
+use keyring::KeyRing;
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -62,8 +62,8 @@ use ring::hmac;
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
 
-use crate::conversation::dialog::{ChatState, Event};
 use crate::answer::decision::Kind;
+use crate::conversation::dialog::{ChatState, Event};
 
 const SALT_FILE: &str = "salt";
 const DB_DIR: &str = "db";
@@ -331,8 +331,9 @@ impl Store {
         })()
         .map_err(|e| OpenError::Damaged { dir: dir.to_path_buf(), detail: e.to_string() })?;
         let mut store = store;
-        store.uncertain_at_open =
-            store.apply_sent_journal().map_err(|e| OpenError::Damaged { dir: dir.to_path_buf(), detail: e.to_string() })?;
+        store.uncertain_at_open = store
+            .apply_sent_journal()
+            .map_err(|e| OpenError::Damaged { dir: dir.to_path_buf(), detail: e.to_string() })?;
         store.seal_clear_values().map_err(|e| OpenError::Damaged { dir: dir.to_path_buf(), detail: e.to_string() })?;
         // A /forget that failed before the last stop is tried again first.
         let pending: Vec<ChatKey> = store
@@ -569,8 +570,7 @@ impl Store {
     fn erase(&self, chat: &ChatKey) -> Result<(), StoreError> {
         self.keys.erase(chat)?;
         self.chats.remove(chat.as_bytes())?;
-        let keys: Vec<sled::IVec> =
-            self.records.scan_prefix(chat.as_bytes()).keys().collect::<Result<_, _>>()?;
+        let keys: Vec<sled::IVec> = self.records.scan_prefix(chat.as_bytes()).keys().collect::<Result<_, _>>()?;
         for key in keys {
             if let Some(reference) = RecordRef::of_key(&key) {
                 self.reviewed.remove(reference.0.to_be_bytes())?;
@@ -689,9 +689,8 @@ impl Store {
     /// two deliveries of one update only one can be marked.
     pub fn mark_handled(&self, update_id: u32, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let time = now.timestamp_micros().to_be_bytes();
-        let previous = self
-            .handled
-            .compare_and_swap(update_id.to_be_bytes(), None as Option<&[u8]>, Some(&time[..]))?;
+        let previous =
+            self.handled.compare_and_swap(update_id.to_be_bytes(), None as Option<&[u8]>, Some(&time[..]))?;
         Ok(previous.is_ok())
     }
 
@@ -786,10 +785,17 @@ impl Store {
     /// it out of the inbox and puts its messages in the outbox, in one transaction. Returns the
     /// outbox keys in order, or `None` when the update was handled already (nothing queued).
     /// Updates committed at the same moment (one per chat worker) share one fsync.
-    pub async fn commit_update(&self, update_id: u32, messages: &[Outbound], now: DateTime<Utc>) -> Result<Option<Vec<u64>>, StoreError> {
+    pub async fn commit_update(
+        &self,
+        update_id: u32,
+        messages: &[Outbound],
+        now: DateTime<Utc>,
+    ) -> Result<Option<Vec<u64>>, StoreError> {
         use sled::transaction::{ConflictableTransactionError, TransactionError};
-        let values: Vec<Vec<u8>> =
-            messages.iter().map(|m| self.seal_value(m.chat, &serde_json::to_vec(m)?)).collect::<Result<_, StoreError>>()?;
+        let values: Vec<Vec<u8>> = messages
+            .iter()
+            .map(|m| self.seal_value(m.chat, &serde_json::to_vec(m)?))
+            .collect::<Result<_, StoreError>>()?;
         let key = update_id.to_be_bytes();
         let time = now.timestamp_micros().to_be_bytes();
         let result = (&self.handled, &self.inbox, &self.outbox).transaction(|(handled, inbox, outbox)| {
@@ -1033,7 +1039,8 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
 /// Renames a damaged database to `db.damaged-<UTC time>` beside it.
 fn set_aside(db_dir: &Path) -> anyhow::Result<()> {
     let aside = db_dir.with_file_name(format!("{DB_DIR}.damaged-{}", Utc::now().format("%Y%m%dT%H%M%S")));
-    std::fs::rename(db_dir, &aside).with_context(|| format!("cannot rename {} to {}", db_dir.display(), aside.display()))?;
+    std::fs::rename(db_dir, &aside)
+        .with_context(|| format!("cannot rename {} to {}", db_dir.display(), aside.display()))?;
     tracing::warn!("the damaged database was set aside as {}", aside.display());
     Ok(())
 }
@@ -1046,7 +1053,13 @@ fn tighten(dir: &Path) -> anyhow::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         for entry in walk(dir)? {
             let meta = std::fs::symlink_metadata(&entry)?;
-            let mode = if meta.is_dir() { 0o700 } else if meta.is_file() { 0o600 } else { continue };
+            let mode = if meta.is_dir() {
+                0o700
+            } else if meta.is_file() {
+                0o600
+            } else {
+                continue;
+            };
             if meta.permissions().mode() & 0o777 != mode {
                 std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(mode))
                     .with_context(|| format!("cannot chmod {}", entry.display()))?;
@@ -1140,7 +1153,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let chat = store.chat_key(987_654_321);
-        store.save_state(&chat, &ChatState { area: Some("大垣市".into()), alternatives: vec![], ..Default::default() }).unwrap();
+        store
+            .save_state(&chat, &ChatState { area: Some("大垣市".into()), alternatives: vec![], ..Default::default() })
+            .unwrap();
         store.apply(&chat, &[asked("質問", "ogaki/x")], Utc::now()).unwrap();
         store.flush().unwrap();
         let needle = b"987654321";
@@ -1190,7 +1205,12 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         let (one, two) = (store.chat_key(1), store.chat_key(2));
         for chat in [&one, &two] {
-            store.save_state(chat, &ChatState { area: Some("西東京市".into()), alternatives: vec![], ..Default::default() }).unwrap();
+            store
+                .save_state(
+                    chat,
+                    &ChatState { area: Some("西東京市".into()), alternatives: vec![], ..Default::default() },
+                )
+                .unwrap();
             store.apply(chat, &[asked("q", "a/b")], Utc::now()).unwrap();
         }
         store.apply(&one, &[Event::Forget], Utc::now()).unwrap();
@@ -1228,7 +1248,8 @@ mod tests {
         {
             let store = Store::open(dir.path()).unwrap();
             let queue = |updates: &[(u32, Vec<u8>)]| {
-                let updates: Vec<(u32, i64, Vec<u8>)> = updates.iter().map(|(id, json)| (*id, 5, json.clone())).collect();
+                let updates: Vec<(u32, i64, Vec<u8>)> =
+                    updates.iter().map(|(id, json)| (*id, 5, json.clone())).collect();
                 block_on(store.queue_updates(&updates)).unwrap()
             };
             let commit = |id, messages: &[Outbound]| block_on(store.commit_update(id, messages, Utc::now())).unwrap();
@@ -1295,7 +1316,10 @@ mod tests {
         let err = Store::open(dir.path()).err().unwrap();
         assert!(started.elapsed() >= LOCK_WAIT, "gave up after {:?}", started.elapsed());
         assert!(matches!(err, OpenError::Busy(_)), "{err}");
-        assert!(err.to_string().starts_with(&format!("{} は別の madoguchi が使っています", dir.path().display())), "{err}");
+        assert!(
+            err.to_string().starts_with(&format!("{} は別の madoguchi が使っています", dir.path().display())),
+            "{err}"
+        );
         // Released by another thread while this one waits: the open succeeds.
         let releaser = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(200));
@@ -1330,7 +1354,12 @@ mod tests {
             let err = Store::open(dir.path()).err().unwrap_or_else(|| panic!("{damage}: opened"));
             assert!(matches!(err, OpenError::Damaged { .. }), "{damage}: {err}");
             let text = err.to_string();
-            assert!(text.contains("壊れていて読めません") && text.contains("--reset-data") && !text.contains("別の madoguchi"), "{text}");
+            assert!(
+                text.contains("壊れていて読めません")
+                    && text.contains("--reset-data")
+                    && !text.contains("別の madoguchi"),
+                "{text}"
+            );
             // Nothing was changed by the refusal; the reset keeps the damaged files aside.
             assert!(file.exists());
             let store = Store::open_resetting(dir.path()).unwrap();
@@ -1385,7 +1414,9 @@ mod tests {
         let message = Outbound { update: 3, chat: 5, html: "a".into(), keyboard: None };
         {
             let store = Store::open(dir.path()).unwrap();
-            let keys = block_on(store.commit_update(3, &[message.clone(), message.clone(), message], Utc::now())).unwrap().unwrap();
+            let keys = block_on(store.commit_update(3, &[message.clone(), message.clone(), message], Utc::now()))
+                .unwrap()
+                .unwrap();
             store.sending(keys[0]).unwrap();
             store.sent(keys[0]).unwrap();
             // Sent with no answer heard: may have arrived.
@@ -1422,7 +1453,8 @@ mod tests {
         block_on(store.commit_update(10, &[outbound], Utc::now())).unwrap();
         store.flush().unwrap();
         // Neither the words nor what is kept beside them (the area chosen, the entry answered).
-        for text in ["090-4444-5555", "受診の付き添い", "付き添いのご案内", "父の見守り", "西東京市", "mimamori"] {
+        for text in ["090-4444-5555", "受診の付き添い", "付き添いのご案内", "父の見守り", "西東京市", "mimamori"]
+        {
             assert_eq!(files_holding(dir.path(), text), Vec::<PathBuf>::new(), "{text}");
         }
         assert_eq!(store.records_of(&gone).unwrap()[0].question.as_deref(), Some("母が090-4444-5555で"));
