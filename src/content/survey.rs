@@ -40,7 +40,7 @@ pub fn survey(index_dir: &Path, dialogs_dir: &Path, known: &Known) -> Vec<Proble
                     .hint("項目のファイルは自治体のフォルダ(index/setagaya/ など)に入れてください"),
             ),
             Kind::File => problems.push(not_read(&path)),
-            Kind::Dir if known.municipality_folders.iter().any(|f| *f == name) => {
+            Kind::Dir if known.municipality_folders.contains(&name) => {
                 survey_municipality(&path, &mut problems);
             }
             Kind::Dir => problems.push(unread_folder(

@@ -5,7 +5,6 @@
 //! `cargo test --test content -- --nocapture` prints the figures.
 
 #[path = "../support/common.rs"]
-#[allow(dead_code)]
 mod common;
 
 mod crisis;

@@ -151,7 +151,7 @@ impl Lexicon {
             for &id in ids {
                 let parts = &self.words[id].parts;
                 let fits = parts.len() <= morphemes.len() - i
-                    && parts.iter().zip(&morphemes[i..]).all(|(bases, m)| bases.iter().any(|b| *b == m.base));
+                    && parts.iter().zip(&morphemes[i..]).all(|(bases, m)| bases.contains(&m.base));
                 if fits {
                     found.push(Found { word: id, range: i..i + parts.len() });
                 }

@@ -368,7 +368,7 @@ pub fn staff_date(text: &str) -> Option<NaiveDate> {
         Some(rest) => (2018, rest.replacen("元年", "1年", 1)),
         None => (0, text.clone()),
     };
-    let numbers: Vec<&str> = rest.trim_end_matches('日').split(|c| matches!(c, '-' | '/' | '年' | '月')).collect();
+    let numbers: Vec<&str> = rest.trim_end_matches('日').split(['-', '/', '年', '月']).collect();
     let [year, month, day] = numbers.as_slice() else { return None };
     let year: i32 = year.parse().ok()?;
     if year_offset > 0 && !(1..=99).contains(&year) || year_offset == 0 && year < 1900 {

@@ -233,6 +233,9 @@ pub struct Outbound {
     pub keyboard: Option<serde_json::Value>,
 }
 
+/// An update waiting in the inbox: its id, and its JSON (`None` once its chat was forgotten).
+pub type QueuedUpdate = (u32, Option<Vec<u8>>);
+
 pub struct Store {
     db: sled::Db,
     chats: sled::Tree,
@@ -742,7 +745,7 @@ impl Store {
     /// Its keys can only be gone because `/forget` destroyed them; if that `/forget` was cut off
     /// by a crash before the chat's records were removed (it may be this very update), the
     /// erasure is finished here.
-    pub fn queued_updates(&self) -> Result<Vec<(u32, Option<Vec<u8>>)>, StoreError> {
+    pub fn queued_updates(&self) -> Result<Vec<QueuedUpdate>, StoreError> {
         let mut out = Vec::new();
         for item in self.inbox.iter() {
             let (key, value) = item?;
