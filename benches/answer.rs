@@ -10,12 +10,17 @@
 //! already analysed (ordinary questions, where nearly always no rule word is found, and danger
 //! messages, where rules and modality run), and `analyze_question` against `analyze` (the
 //! morphemes the check reads are collected for questions only).
+//!
+//! `search/loop/…` against `search/tantivy/…`: the scoring loop of `answer/search` and the same
+//! queries through tantivy's own `BooleanQuery` of `DisjunctionMaxQuery`s (the figures are
+//! quoted in `src/answer/search/mod.rs`), on the 66 entries and on 10,000.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use madoguchi::answer::engine::Engine;
+use madoguchi::answer::search::SearchQuery;
 use madoguchi::config::Config;
 
 const QUESTIONS: [&str; 6] = [
@@ -124,6 +129,16 @@ fn bench(c: &mut Criterion) {
     if !dev.is_empty() {
         distribution("index66 ../shared/eval/dev.jsonl", &engine, &dev, 201);
     }
+    // The hand-written scoring loop against the same queries through tantivy's own query tree.
+    let mut search = c.benchmark_group("search");
+    for (i, question) in QUESTIONS.iter().enumerate() {
+        // All areas: tantivy's version does not restrict to one.
+        let query = SearchQuery { municipality: None, ..engine.search_query(question, None) };
+        let index = engine.search_index();
+        search.bench_function(format!("loop/q{i}"), |b| b.iter(|| index.search(&query, 10)));
+        search.bench_function(format!("tantivy/q{i}"), |b| b.iter(|| index.search_with_tantivy_queries(&query, 10)));
+    }
+    search.finish();
     let mut group = c.benchmark_group("answer");
     for (i, question) in QUESTIONS.iter().enumerate() {
         group.bench_function(format!("index66/q{i}"), |b| b.iter(|| engine.decide(question, None)));
@@ -146,6 +161,14 @@ fn bench(c: &mut Criterion) {
         group.bench_function(format!("index10k/q{i}"), |b| b.iter(|| large.decide(question, None)));
     }
     group.finish();
+    let mut search = c.benchmark_group("search");
+    for (i, question) in QUESTIONS.iter().enumerate() {
+        let query = SearchQuery { municipality: None, ..large.search_query(question, None) };
+        let index = large.search_index();
+        search.bench_function(format!("loop10k/q{i}"), |b| b.iter(|| index.search(&query, 10)));
+        search.bench_function(format!("tantivy10k/q{i}"), |b| b.iter(|| index.search_with_tantivy_queries(&query, 10)));
+    }
+    search.finish();
 }
 
 criterion_group! {

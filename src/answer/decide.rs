@@ -90,6 +90,14 @@ impl Engine {
         decision(kind, candidates, empty, crisis, explanation)
     }
 
+    /// The search query [`Engine::decide`] runs for this question, when no danger stops it
+    /// first (for the search benchmark and its check against tantivy's own queries).
+    pub fn search_query(&self, question: &str, area: Option<&str>) -> SearchQuery {
+        let analysis = self.analyzer.analyze_question(question);
+        let place = self.place(&analysis.normalized, area);
+        self.query(&analysis, &place, &mut Explanation::default())
+    }
+
     /// The area: the one given (if the engine knows it), else the first place the message names.
     fn place(&self, normalized: &str, given: Option<&str>) -> Place {
         let mentions = self.knowledge.places.mentions(normalized);

@@ -184,6 +184,10 @@ impl Engine {
         &self.analyzer
     }
 
+    pub fn search_index(&self) -> &SearchIndex {
+        &self.search
+    }
+
     pub fn settings(&self) -> &EngineConfig {
         &self.settings
     }

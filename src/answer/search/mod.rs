@@ -136,9 +136,25 @@ pub struct SearchIndex {
     entry_municipality: Vec<u16>,
 }
 
+/// Why the search index could not be built or opened.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error(transparent)]
+    Tantivy(#[from] tantivy::TantivyError),
+    /// Reading a term dictionary of the index.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// A stored document names an entry the knowledge does not have (an index built for other
+    /// entries).
+    #[error("document {doc} names entry {entry} of {entries}")]
+    UnknownEntry { doc: u32, entry: u64, entries: usize },
+    #[error("more postings than 2^32")]
+    TooManyPostings,
+}
+
 impl SearchIndex {
     /// Indexes `entries` with `analyzer`, in memory.
-    pub fn build(entries: &[Entry], analyzer: Arc<Analyzer>) -> tantivy::Result<SearchIndex> {
+    pub fn build(entries: &[Entry], analyzer: Arc<Analyzer>) -> Result<SearchIndex, SearchError> {
         let index = Index::create_in_ram(schema());
         write_entries(&index, entries, &analyzer)?;
         SearchIndex::open(index, entries, &analyzer)
@@ -153,7 +169,7 @@ impl SearchIndex {
         analyzer: Arc<Analyzer>,
         cache_dir: &Path,
         rules_key: &str,
-    ) -> tantivy::Result<SearchIndex> {
+    ) -> Result<SearchIndex, SearchError> {
         let key = cache::key(entries.iter().map(|e| (field_texts(e), e.municipality.as_str())), rules_key);
         match cache::open_or_create(cache_dir, &key, |dir| {
             let index = Index::create_in_dir(dir, schema())?;
@@ -168,7 +184,7 @@ impl SearchIndex {
         SearchIndex::build(entries, analyzer)
     }
 
-    fn open(index: Index, entries: &[Entry], analyzer: &Arc<Analyzer>) -> tantivy::Result<SearchIndex> {
+    fn open(index: Index, entries: &[Entry], analyzer: &Arc<Analyzer>) -> Result<SearchIndex, SearchError> {
         register_tokenizers(&index, analyzer);
         let schema = index.schema();
         let mut fields: Vec<(Field, f32)> = Vec::new();
@@ -187,10 +203,7 @@ impl SearchIndex {
             for doc in 0..segment.max_doc() {
                 let entry = ords.first(doc).unwrap_or(u64::MAX);
                 if entry >= entries.len() as u64 {
-                    return Err(tantivy::TantivyError::InternalError(format!(
-                        "document {doc} names entry {entry} of {}",
-                        entries.len()
-                    )));
+                    return Err(SearchError::UnknownEntry { doc, entry, entries: entries.len() });
                 }
                 doc_entries.push(entry as u32);
             }
@@ -208,7 +221,7 @@ impl SearchIndex {
                     let start = postings.len();
                     read_postings(reader, info, &mut postings)?;
                     let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(postings.len() - start)) else {
-                        return Err(tantivy::TantivyError::InternalError("more postings than 2^32".into()));
+                        return Err(SearchError::TooManyPostings);
                     };
                     terms.entry(text.into()).or_default().push(TermPostings { field: field as u8, start, len });
                 }
@@ -351,6 +364,49 @@ impl SearchIndex {
             hit.matched.extend(overflow.iter().filter(|(d, _)| *d == doc).map(|&(_, term)| term as usize));
         }
         hits
+    }
+
+    /// The same query through tantivy's own query tree, for the benchmark that keeps the loop
+    /// of [`SearchIndex::search`] honest (`cargo bench --bench answer`, group `search`): per
+    /// term a `DisjunctionMaxQuery` (tie breaker [`TIE_BREAKER`]) of a boosted `TermQuery` per
+    /// field, per kana bigram a boosted `TermQuery`, all `Should` in one `BooleanQuery`, the
+    /// best `limit` by `TopDocs`. Entries and scores only: which words each matched would take
+    /// a second pass. The municipality is not applied (the benchmark asks without an area).
+    pub fn search_with_tantivy_queries(&self, query: &SearchQuery, limit: usize) -> tantivy::Result<Vec<(usize, f32)>> {
+        use tantivy::collector::TopDocs;
+        use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
+        use tantivy::Term;
+        let schema = self._searcher.schema();
+        let text_fields: Vec<Field> =
+            TEXT_FIELDS.iter().map(|(name, _)| schema.get_field(name)).collect::<tantivy::Result<_>>()?;
+        let kana = schema.get_field(KANA_FIELD)?;
+        let term_query = |field: Field, text: &str, boost: f32| -> Box<dyn Query> {
+            let term = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
+            Box::new(BoostQuery::new(Box::new(term), boost))
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for term in &query.terms {
+            let per_field: Vec<Box<dyn Query>> = text_fields
+                .iter()
+                .zip(TEXT_FIELDS)
+                .enumerate()
+                .filter(|(i, _)| !term.names_only || *i < NAME_FIELDS)
+                .map(|(_, (&field, (_, weight)))| term_query(field, &term.text, term.weight * weight))
+                .collect();
+            clauses.push((Occur::Should, Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, TIE_BREAKER))));
+        }
+        for bigram in &query.kana_bigrams {
+            clauses.push((Occur::Should, term_query(kana, bigram, KANA_WEIGHT)));
+        }
+        let top =
+            self._searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        Ok(top
+            .into_iter()
+            .map(|(score, address)| {
+                let entry = self.segments[address.segment_ord as usize].entries[address.doc_id as usize];
+                (entry as usize, score)
+            })
+            .collect())
     }
 
     /// Adds the BM25 scores of `text`'s `postings` (in this segment, in their field), times
