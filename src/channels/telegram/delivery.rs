@@ -106,7 +106,7 @@ pub async fn fetch(
                 let encoded: Result<Vec<(u32, i64, Vec<u8>)>, _> =
                     batch.iter().map(|u| serde_json::to_vec(u).map(|json| (u.id.0, sealed_for(u), json))).collect();
                 let queued = match encoded {
-                    Ok(encoded) => store.queue_updates(&encoded).await.map_err(anyhow::Error::from),
+                    Ok(encoded) => store.queue_updates(&encoded, Utc::now()).await.map_err(anyhow::Error::from),
                     Err(e) => Err(e.into()),
                 };
                 match queued {

@@ -722,15 +722,19 @@ impl Store {
     /// this, confirming them to Telegram loses nothing. Updates handled or queued already (a
     /// second delivery) are left out; the ids queued now are returned.
     /// Each update is sealed under the key of its chat (`chat_id`: the chat, or for updates
-    /// with none the sender) for today.
-    pub async fn queue_updates(&self, updates: &[(u32, i64, Vec<u8>)]) -> Result<Vec<u32>, StoreError> {
+    /// with none the sender) for the day of `now`.
+    pub async fn queue_updates(
+        &self,
+        updates: &[(u32, i64, Vec<u8>)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<u32>, StoreError> {
         let mut queued = Vec::with_capacity(updates.len());
         for (id, chat_id, json) in updates {
             let key = id.to_be_bytes();
             if self.handled.contains_key(key)? || self.inbox.contains_key(key)? {
                 continue;
             }
-            self.inbox.insert(key, self.seal_value(*chat_id, json)?)?;
+            self.inbox.insert(key, self.seal_value(*chat_id, json, now)?)?;
             queued.push(*id);
         }
         if !queued.is_empty() {
@@ -761,10 +765,10 @@ impl Store {
     }
 
     /// A value of the inbox or the outbox as stored: the day (days since 1970, 4 bytes), the
-    /// chat key (32), then the JSON sealed under their key.
-    fn seal_value(&self, chat_id: i64, json: &[u8]) -> Result<Vec<u8>, StoreError> {
+    /// chat key (32), then the JSON sealed under their key for the day of `now`.
+    fn seal_value(&self, chat_id: i64, json: &[u8], now: DateTime<Utc>) -> Result<Vec<u8>, StoreError> {
         let chat = self.chat_key(chat_id);
-        let today = Utc::now().date_naive();
+        let today = now.date_naive();
         let day = (today - NaiveDate::default()).num_days() as i32;
         let mut out = day.to_be_bytes().to_vec();
         out.extend_from_slice(chat.as_bytes());
@@ -797,7 +801,7 @@ impl Store {
         use sled::transaction::{ConflictableTransactionError, TransactionError};
         let values: Vec<Vec<u8>> = messages
             .iter()
-            .map(|m| self.seal_value(m.chat, &serde_json::to_vec(m)?))
+            .map(|m| self.seal_value(m.chat, &serde_json::to_vec(m)?, now))
             .collect::<Result<_, StoreError>>()?;
         let key = update_id.to_be_bytes();
         let time = now.timestamp_micros().to_be_bytes();
@@ -1253,7 +1257,7 @@ mod tests {
             let queue = |updates: &[(u32, Vec<u8>)]| {
                 let updates: Vec<(u32, i64, Vec<u8>)> =
                     updates.iter().map(|(id, json)| (*id, 5, json.clone())).collect();
-                block_on(store.queue_updates(&updates)).unwrap()
+                block_on(store.queue_updates(&updates, Utc::now())).unwrap()
             };
             let commit = |id, messages: &[Outbound]| block_on(store.commit_update(id, messages, Utc::now())).unwrap();
             assert_eq!(queue(&[(7, b"{}".to_vec()), (8, b"{}".to_vec())]), [7, 8]);
@@ -1451,7 +1455,8 @@ mod tests {
         store.apply(&gone, &[asked("母が090-4444-5555で", "kaigo")], Utc::now()).unwrap();
         store.apply(&kept, &[asked("父の見守り", "mimamori")], Utc::now()).unwrap();
         store.save_state(&gone, &ChatState { area: Some("西東京市".into()), ..Default::default() }).unwrap();
-        block_on(store.queue_updates(&[(9, 1, "{\"text\":\"受診の付き添い\"}".as_bytes().to_vec())])).unwrap();
+        block_on(store.queue_updates(&[(9, 1, "{\"text\":\"受診の付き添い\"}".as_bytes().to_vec())], Utc::now()))
+            .unwrap();
         let outbound = Outbound { update: 9, chat: 1, html: "付き添いのご案内".into(), keyboard: None };
         block_on(store.commit_update(10, &[outbound], Utc::now())).unwrap();
         store.flush().unwrap();
