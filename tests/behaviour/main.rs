@@ -18,6 +18,7 @@ mod csv;
 mod delivery;
 mod engine;
 mod reload;
+mod rendering;
 mod search_cache;
 mod staff_cli;
 mod staff_files;

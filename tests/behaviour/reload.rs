@@ -1,5 +1,5 @@
 //! Live reload end to end: the real `madoguchi run` binary, on a throwaway copy of index/ and
-//! dialogs/ (tests/workspace), against the fake Bot API (tests/fake_bot_api). Staff edit a file
+//! dialogs/ (tests/support/workspace.rs), against the fake Bot API (tests/support/fake_bot_api.rs). Staff edit a file
 //! while residents ask; what residents and the staff chat see is checked. Every wait polls with
 //! a deadline; the only fixed deadline asserted is the issue's: a saved change is live within
 //! 5 seconds.

@@ -1,6 +1,7 @@
 //! The staff commands of the CLI: `madoguchi explain`, `stats`, `unanswered`; the real binary
 //! on a copy of index/, dialogs/ and a bot database made with the library's own store.
 
+use crate::bot_process::dialogs;
 use crate::workspace::Workspace;
 use chrono::{Duration, Utc};
 use madoguchi::answer::decision::Kind;
@@ -302,9 +303,10 @@ fn unanswered_lists_masked_questions_newest_first_until_marked_handled() {
     assert!(text.contains(&format!("番号 {key}")), "the key is printed for --handled:\n{text}");
 
     let done = run_ok(&ws, &["unanswered", "--handled", &key, "--data-dir", data]);
-    assert!(done.contains("対応済みにしました"), "{done}");
+    let staff = &dialogs().texts.staff;
+    assert!(done.contains(staff.handled_done.trim()), "{done}");
     let again = ws.run(&["unanswered", "--handled", &key, "--data-dir", data]);
-    assert!(again.ok && again.stdout.contains("すでに対応済み"), "{}", again.stdout);
+    assert!(again.ok && again.stdout.contains(staff.handled_already.trim()), "{}", again.stdout);
     let text = run_ok(&ws, &["unanswered", "--data-dir", data]);
     assert!(!text.contains("マイナンバー"), "the handled question is gone:\n{text}");
     assert!(text.contains("田無町[番地]"), "{text}");
@@ -312,7 +314,7 @@ fn unanswered_lists_masked_questions_newest_first_until_marked_handled() {
     let bad = ws.run(&["unanswered", "--handled", "not-a-key", "--data-dir", data]);
     assert!(!bad.ok && bad.stderr.contains("not-a-key"), "{}", bad.stderr);
     let missing = ws.run(&["unanswered", "--handled", "ffffffff", "--data-dir", data]);
-    assert!(!missing.ok && missing.stdout.contains("見つかりません"), "{}", missing.stdout);
+    assert!(!missing.ok && missing.stdout.contains(staff.handled_missing.trim()), "{}", missing.stdout);
 }
 
 #[test]
@@ -336,7 +338,7 @@ fn a_missing_database_is_a_clear_message_and_an_empty_one_is_a_report() {
     let text = run_ok(&ws, &["stats", "--data-dir", empty.to_str().unwrap()]);
     assert!(text.contains("質問: 0 件"), "{text}");
     let text = run_ok(&ws, &["unanswered", "--data-dir", empty.to_str().unwrap()]);
-    assert!(text.contains("未対応の質問はありません"), "{text}");
+    assert!(text.contains(dialogs().texts.staff.unanswered_none.trim()), "{text}");
     // MADOGUCHI_DATA_DIR is honoured like `run` does.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"))
         .current_dir(ws.dir.path())
@@ -344,7 +346,10 @@ fn a_missing_database_is_a_clear_message_and_an_empty_one_is_a_report() {
         .args(["--config", ws.path("config.toml").to_str().unwrap(), "unanswered"])
         .output()
         .unwrap();
-    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("未対応の質問はありません"));
+    assert!(
+        out.status.success()
+            && String::from_utf8_lossy(&out.stdout).contains(dialogs().texts.staff.unanswered_none.trim())
+    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Staff commands end to end: the real `madoguchi run` against the fake Bot API
-//! (tests/fake_bot_api), with `[telegram] staff = [STAFF]` in a config of its own. A staff id
+//! (tests/support/fake_bot_api.rs), with `[telegram] staff = [STAFF]` in a config of its own. A staff id
 //! gets `/stats`, `/unanswered` (masked, with working handled buttons) and `/test`; anyone
 //! else sending the same gets exactly the resident behaviour and no staff data.
 

@@ -19,6 +19,8 @@ use std::collections::BTreeMap;
 
 use madoguchi::answer::decision::Kind;
 use madoguchi::answer::engine::Engine;
+use madoguchi::conversation::dialog::{respond, ChatState, Input};
+use madoguchi::conversation::reply::render_plain;
 use proptest::prelude::*;
 use serde::Deserialize;
 
@@ -288,5 +290,85 @@ proptest! {
         });
         let engine = common::engine();
         prop_assert!(matches!(outcome(engine, &message), Outcome::Urgent(_)), "{message}");
+    }
+}
+
+// The messages of the issues, one by one, on the real rules and contacts.
+
+/// Each kind of danger leads with its own contacts, right after the first words.
+#[test]
+fn crisis_replies_lead_with_the_contacts_of_their_kind() {
+    let engine = common::engine();
+    for (question, first) in [
+        ("もう死にたい", "0120-279-338"),
+        ("夫に殴られている", "110"),
+        ("父が倒れて息をしていない", "119"),
+        ("隣の子が毎晩叩かれて泣き叫んでいる", "189"),
+        ("睡眠薬をたくさん飲んだ", "119"),
+    ] {
+        let (_, replies, _) = respond(&ChatState::default(), Input::Text(question.into()), engine);
+        let text = render_plain(&replies[0], engine.dialogs());
+        let first_contact = text.find('■').expect("a contact line");
+        let at = first_contact
+            + text[first_contact..].find(first).unwrap_or_else(|| panic!("{first} for {question}:\n{text}"));
+        assert!(
+            first_contact < at && text[first_contact..at].lines().count() == 1,
+            "{first} leads for {question}:\n{text}"
+        );
+        assert!(text[..first_contact].chars().count() < 120, "contacts come first for {question}:\n{text}");
+    }
+}
+
+#[test]
+fn a_worry_about_the_future_is_not_an_emergency() {
+    let engine = common::engine();
+    let decision = engine.decide("一人暮らしの母が家で倒れたらどうしようと心配です", Some("大垣市"));
+    assert_ne!(decision.kind, Kind::Crisis);
+    // …but a real emergency in the same message still is.
+    let decision = engine.decide("倒れたらと心配していたら、本当に倒れて息をしていない", None);
+    assert_eq!(decision.kind, Kind::Crisis);
+}
+
+/// The messages of issue 8: danger in the resident's own words, and words that only look like it.
+#[test]
+fn danger_is_read_from_words_not_substrings() {
+    let engine = common::engine();
+    let lead = |q: &str| {
+        let d = engine.decide(q, None);
+        (d.kind, engine.crisis().lead(&d.crisis).map(|k| k.id.clone()))
+    };
+    for (question, kind) in [
+        ("薬を50錠飲んだ", "suicide_act"),
+        ("もう死んでしまおうか", "suicidal"),
+        ("もう母を道連れにして死んでしまおうかと考えてしまいます", "suicidal"),
+        ("祖父がお餅をのどにつまらせたみたいで苦しそう！", "emergency"),
+        ("ママがずっとかえってこない。ごはんない。ひとりでこわい", "child"),
+        ("夫から毎日どなられて怖い。逃げたい", "violence"),
+        ("マンションの5階から飛ぼうと思う", "suicidal"),
+        ("おばあちゃんがお風呂で動かない", "emergency"),
+        ("隣の家から子どもの悲鳴が毎晩聞こえる", "child"),
+        ("もう限界、楽になりたい", "suicidal"),
+        ("生まれてこなければよかった", "suicidal"),
+        ("しにたーい", "suicidal"),
+        ("友達が死にたいと言っている", "suicidal_helper"),
+    ] {
+        assert_eq!(lead(question), (Kind::Crisis, Some(kind.to_string())), "{question}");
+    }
+    for question in [
+        "受けられていない",
+        "子どもを預けられている",
+        "相談できるところ",
+        "父が脳梗塞で倒れて、退院後の介護が心配",
+        "申請したのに返事がない",
+        "死ぬほど忙しい",
+    ] {
+        assert_eq!(lead(question).1, None, "{question}");
+    }
+    // Denied or past: a gentle reply that leads the answer, never nothing.
+    for question in ["死にたいわけじゃないけど、介護がつらい", "昔は死にたいと思っていた"]
+    {
+        let (kind, lead) = lead(question);
+        assert_ne!(kind, Kind::Crisis, "{question}");
+        assert_eq!(lead.as_deref(), Some("gentle"), "{question}");
     }
 }

@@ -1,6 +1,6 @@
-//! The real `madoguchi run` as a child process against the fake Bot API (tests/fake_bot_api),
-//! and what the tests read of what it sent: shared by tests/telegram.rs, tests/reload.rs and
-//! tests/staff_telegram.rs.
+//! The real `madoguchi run` as a child process against the fake Bot API (tests/support/fake_bot_api.rs),
+//! and what the tests read of what it sent: shared by the bot tests of
+//! tests/behaviour/ (telegram, reload, staff_telegram, delivery).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};

@@ -30,6 +30,18 @@ pub fn engine() -> &'static Engine {
     ENGINE.get_or_init(|| madoguchi::app::open(&config(), madoguchi::app::today()).expect("engine opens"))
 }
 
+/// The engine on the behaviour tests' made-up knowledge base (`tests/fixtures/town`), with the
+/// real dialogs/.
+pub fn fixture_engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let mut config =
+            Config::load(&repo().join("tests/fixtures/town/config.toml"), true).expect("the fixture config loads");
+        config.cache_dir = Some(cache_dir());
+        madoguchi::app::open(&config, madoguchi::app::today()).expect("the fixture engine opens")
+    })
+}
+
 /// An analyzer with the given rules on the real dictionary.
 pub fn analyzer(rules: AnalyzerRules) -> Analyzer {
     let dir = madoguchi::app::dictionary_dir(&config()).expect("dictionary builds");
