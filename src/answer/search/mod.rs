@@ -16,6 +16,14 @@
 //! rest of an answer on an index this small, and it could not tell which words each candidate
 //! matched without a second pass. tantivy still builds, stores and caches the index.
 //!
+//! The loop earns its place: [`SearchIndex::search_with_tantivy_queries`] runs the same queries
+//! through tantivy's `BooleanQuery` of `DisjunctionMaxQuery`s (a test checks that both rank the
+//! same entries with the same scores), and `cargo bench --bench answer` group `search` measured,
+//! medians on this 2-core machine (2026-12-03), for the six questions of the benchmark: on the
+//! 66 entries 0.3–3.9 µs here against 4.0–87 µs through tantivy's queries (13 to 45 times
+//! faster, and with the matched words); on 10,000 synthetic entries 3.3–347 µs against
+//! 3.8–511 µs (1.1 to 2.4 times).
+//!
 //! **Cache.** Building the index means analysing every field of every entry: most of a cold
 //! start. [`SearchIndex::open_or_build`] keeps the built index under the cache directory, in a
 //! folder named by a hash of everything it depends on (the analysed text, the wording rules,
