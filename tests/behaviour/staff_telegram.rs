@@ -34,7 +34,7 @@ fn start_staff_bot(fake: &FakeBotApi) -> (RunningBot, tempfile::TempDir) {
     )
 }
 
-/// A folder with a config.toml naming the repository's index/ and dialogs/, `[telegram] staff =
+/// A folder with a config.toml naming the made-up index of tests/fixtures/town and the repository's dialogs/, `[telegram] staff =
 /// [STAFF]` and `telegram_extra` (more `[telegram]` lines); the bot's data goes in `data/`.
 fn staff_bot_dir(telegram_extra: &str) -> tempfile::TempDir {
     let dir = tempfile::Builder::new().prefix("staff-bot").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
@@ -42,7 +42,7 @@ fn staff_bot_dir(telegram_extra: &str) -> tempfile::TempDir {
         dir.path().join("config.toml"),
         format!(
             "index_dir = {:?}\ndialogs_dir = {:?}\n\n[telegram]\nstaff = [{STAFF}]\n{telegram_extra}\n",
-            common::repo().join("index").display().to_string(),
+            common::repo().join("tests/fixtures/town/index").display().to_string(),
             common::repo().join("dialogs").display().to_string(),
         ),
     )
@@ -65,9 +65,9 @@ fn staff_get_stats_unanswered_with_handled_buttons_and_test() {
     let resident = 5001;
     fake.text(resident, UNSURE_QUESTION);
     wait_messages(&fake, &bot, resident, 1);
-    fake.text(resident, "子どもをちょっと預かってもらえるところってある?世田谷");
+    fake.text(resident, "子どもをちょっと預かってもらえるところってある?川辺");
     wait_messages(&fake, &bot, resident, 2);
-    fake.press(resident, "fb-:setagaya/kosodate-coordinator");
+    fake.press(resident, "fb-:kawabe/ichiji-azukari");
     wait_messages(&fake, &bot, resident, 3);
 
     // /stats (addressed to this bot by name, with a window).
@@ -77,7 +77,7 @@ fn staff_get_stats_unanswered_with_handled_buttons_and_test() {
     assert!(stats.contains("過去 30 日の記録"), "{stats}");
     assert!(stats.contains("質問: 2 件"), "{stats}");
     assert!(stats.contains("答えた 50% / 自信なし 50% / 危険のサイン 0%"), "{stats}");
-    assert!(stats.contains("地域子育て支援コーディネーター(setagaya/kosodate-coordinator) 👍 0 / 👎 1"), "{stats}");
+    assert!(stats.contains("一時預かり(kawabe/ichiji-azukari) 👍 0 / 👎 1"), "{stats}");
     assert!(stats.contains(&escape_html(&staff.stats_hours_title)), "{stats}");
     assert!(!stats.contains("090-1234-5678"), "{stats}");
 
@@ -122,12 +122,12 @@ fn staff_get_stats_unanswered_with_handled_buttons_and_test() {
     assert_eq!(text_of(&sent[4]), escape_html(&staff.unanswered_none));
 
     // /test: the explanation (decision, candidates with scores, matched words, area).
-    fake.text(STAFF, "/test 用賀に住んでます。母のもの忘れがひどくなってきた");
+    fake.text(STAFF, "/test 山里に住んでます。認知症の母の物忘れがひどくなってきた");
     let sent = wait_messages(&fake, &bot, STAFF, 6);
     let explained = text_of(&sent[5]);
     for part in [
         "判定: 答え(answer)",
-        "自治体: 世田谷区(メッセージの地名から)",
+        "自治体: 山里町(メッセージの地名から)",
         "確かさ 0.",
         "一致した言葉:",
         "言い換えで足した言葉",
@@ -165,12 +165,12 @@ fn staff_get_stats_unanswered_with_handled_buttons_and_test() {
     drop(state);
 
     // /test with the entry that should answer first: what kept it back, and the change tried.
-    fake.text(STAFF, "/test setagaya/kosodate-coordinator うちの子の夜泣きがひどくて、もうくたくたです");
+    fake.text(STAFF, "/test kawabe/ichiji-azukari うちの子の夜泣きがひどくて、もうくたくたです");
     let sent = wait_messages(&fake, &bot, STAFF, 9);
     let explained: String = sent[8..].iter().map(text_of).collect();
     for part in [
-        "正しい答えとして指定された項目: 地域子育て支援コーディネーター(世田谷区) setagaya/kosodate-coordinator",
-        "kosodate-coordinator.toml に次を足すと、答えが「地域子育て支援コーディネーター」になります",
+        "正しい答えとして指定された項目: 一時預かり(川辺市) kawabe/ichiji-azukari",
+        "ichiji-azukari.toml に次を足すと、答えが「一時預かり」になります",
         "questions に: &quot;うちの子の夜泣きがひどくて、もうくたくたです&quot;",
     ] {
         assert!(explained.contains(part), "{part} missing:\n{explained}");
@@ -236,12 +236,12 @@ fn the_daily_summary_goes_to_the_staff_chat_once_a_day() {
             kind,
             entry: entry.map(Into::into),
             score: Some(0.5),
-            area: Some("世田谷区".into()),
+            area: Some("川辺市".into()),
         };
         store
             .apply(
                 &chat,
-                &[asked("子どもを預かってほしい", Kind::Answer, Some("setagaya/kosodate-coordinator"))],
+                &[asked("子どもを預かってほしい", Kind::Answer, Some("kawabe/ichiji-azukari"))],
                 now - Duration::hours(2),
             )
             .unwrap();

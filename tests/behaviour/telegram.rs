@@ -47,7 +47,7 @@ fn data_dir() -> tempfile::TempDir {
 }
 
 fn area_button_labels() -> Vec<String> {
-    let mut labels: Vec<String> = madoguchi::app::check(&common::config(), madoguchi::app::today())
+    let mut labels: Vec<String> = madoguchi::app::check(&common::fixture_config(), madoguchi::app::today())
         .knowledge
         .expect("index/ loads")
         .places
@@ -71,12 +71,12 @@ fn start_greets_offers_the_areas_and_registers_commands() {
     assert_eq!(sent[0]["parse_mode"], "HTML");
     let labels: Vec<String> = buttons(&sent[1]).into_iter().map(|(label, _)| label).collect();
     assert_eq!(labels, area_button_labels());
-    assert!(labels.iter().any(|l| l == "世田谷区") && labels.iter().any(|l| *l == dialogs().texts.area_unknown_button));
+    assert!(labels.iter().any(|l| l == "川辺市") && labels.iter().any(|l| *l == dialogs().texts.area_unknown_button));
 
     // The area is remembered: a question without a place is answered within it.
-    let (_, callback) = fake.press(chat, "area:西東京市");
+    let (_, callback) = fake.press(chat, "area:山里町");
     let sent = wait_messages(&fake, &bot, chat, 3);
-    assert!(text_of(&sent[2]).contains("西東京市"), "{}", text_of(&sent[2]));
+    assert!(text_of(&sent[2]).contains("山里町"), "{}", text_of(&sent[2]));
     assert!(fake
         .state()
         .calls_to("answerCallbackQuery")
@@ -112,19 +112,19 @@ fn a_question_is_answered_with_the_right_card_in_escaped_html() {
     let data = data_dir();
     let bot = RunningBot::start(&fake, data.path());
     let chat = 2001;
-    fake.text(chat, "子どもをちょっと預かってもらえるところってある?世田谷です <b>&");
+    fake.text(chat, "子どもをちょっと預かってもらえるところってある?川辺です <b>&");
     let sent = wait_messages(&fake, &bot, chat, 1);
     let card = text_of(&sent[0]);
     assert_eq!(sent[0]["parse_mode"], "HTML");
-    assert!(card.contains("<b>地域子育て支援コーディネーター(世田谷区)</b>"), "{card}");
+    assert!(card.contains("<b>一時預かり(川辺市)</b>"), "{card}");
     assert!(card.contains(&escape_html(&dialogs().texts.card.verified)), "{card}");
     assert!(!card.contains("<b>&"), "the resident's words are never echoed raw");
     assert_telegram_html(card);
     let labels = &dialogs().texts.buttons;
     let got = buttons(&sent[0]);
     for (label, data) in [
-        (&labels.helpful, "fb+:setagaya/kosodate-coordinator"),
-        (&labels.not_helpful, "fb-:setagaya/kosodate-coordinator"),
+        (&labels.helpful, "fb+:kawabe/ichiji-azukari"),
+        (&labels.not_helpful, "fb-:kawabe/ichiji-azukari"),
         (&labels.general_window, "gw"),
     ] {
         assert!(got.contains(&(label.clone(), data.to_string())), "{label} {data} in {got:?}");
@@ -139,13 +139,13 @@ fn buttons_are_answered_and_feedback_is_stored() {
     let data = data_dir();
     let bot = RunningBot::start(&fake, data.path());
     let chat = 3001;
-    fake.text(chat, "子どもをちょっと預かってもらえるところってある?世田谷");
+    fake.text(chat, "子どもをちょっと預かってもらえるところってある?川辺");
     wait_messages(&fake, &bot, chat, 1);
-    let (_, helpful) = fake.press(chat, "fb+:setagaya/kosodate-coordinator");
+    let (_, helpful) = fake.press(chat, "fb+:kawabe/ichiji-azukari");
     let sent = wait_messages(&fake, &bot, chat, 2);
     assert_eq!(text_of(&sent[1]), escape_html(&dialogs().texts.feedback_thanks));
     // A button from a message whose entry no longer exists: answered politely.
-    let (_, stale) = fake.press(chat, "e:setagaya/removed-long-ago");
+    let (_, stale) = fake.press(chat, "e:kawabe/removed-long-ago");
     let sent = wait_messages(&fake, &bot, chat, 3);
     assert_eq!(text_of(&sent[2]), escape_html(&dialogs().texts.expired));
     {
@@ -163,7 +163,7 @@ fn buttons_are_answered_and_feedback_is_stored() {
     let records = store.records_of(&store.chat_key(chat)).unwrap();
     assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(records[0].kind, "answer");
-    assert_eq!(records[0].entry.as_deref(), Some("setagaya/kosodate-coordinator"));
+    assert_eq!(records[0].entry.as_deref(), Some("kawabe/ichiji-azukari"));
     assert_eq!(records[0].helpful, Some(true));
     assert!(records[0].score.is_some_and(|s| s > 0.0));
     assert!(records[0].question.as_deref().is_some_and(|q| q.contains("預かって")));
@@ -175,14 +175,14 @@ fn feedback_counts_only_for_a_card_given_in_that_chat_and_once() {
     let data = data_dir();
     let bot = RunningBot::start(&fake, data.path());
     let chat = 3101;
-    fake.text(chat, "子どもをちょっと預かってもらえるところってある?世田谷");
+    fake.text(chat, "子どもをちょっと預かってもらえるところってある?川辺");
     let answer = wait_messages(&fake, &bot, chat, 1);
     let (_, shown) =
         buttons(&answer[0]).into_iter().find(|(_, data)| data.starts_with("fb-:")).expect("feedback buttons");
     // Forged presses for a card this chat never got, and the real button pressed 3 times
     // (15 replies: inside Telegram's 20 a minute for one chat).
     for _ in 0..12 {
-        fake.press(chat, "fb-:ogaki/anshin-mimamori-network");
+        fake.press(chat, "fb-:yamazato/ninchisho-cafe");
     }
     for _ in 0..3 {
         fake.press(chat, &shown);
@@ -203,7 +203,7 @@ fn captions_anonymous_admins_and_edited_messages_are_answered() {
     let fake = FakeBotApi::start();
     let data = data_dir();
     let bot = RunningBot::start(&fake, data.path());
-    fake.photo_with_caption(3201, "子どもをちょっと預かってもらえるところってある?世田谷");
+    fake.photo_with_caption(3201, "子どもをちょっと預かってもらえるところってある?川辺");
     let sent = wait_messages(&fake, &bot, 3201, 1);
     assert!(text_of(&sent[0]).contains("<b>"), "a card for the caption: {}", text_of(&sent[0]));
     fake.anonymous_admin_text(-100_3202, &format!("@{} 母のもの忘れがひどくなってきた", fake_bot_api::BOT_USERNAME));
@@ -262,8 +262,8 @@ fn forget_erases_everything_about_the_chat_and_nothing_else() {
     let data = data_dir();
     let bot = RunningBot::start(&fake, data.path());
     let (forgetful, other) = (6001, 6002);
-    fake.press(forgetful, "area:大垣市");
-    fake.text(other, "一人暮らしの父の見守りをお願いしたい。用賀です");
+    fake.press(forgetful, "area:山里町");
+    fake.text(other, "一人暮らしの父の見守りをお願いしたい。北川です");
     wait_messages(&fake, &bot, forgetful, 1);
     fake.text(forgetful, "お弁当を届けてほしい");
     wait_messages(&fake, &bot, forgetful, 2);
@@ -306,7 +306,7 @@ fn after_forget_the_question_is_in_no_file_of_the_data_dir_after_a_stop_or_a_kil
         let bot = RunningBot::start(&fake, data.path());
         let chat = 6101;
         // Words and a phone number no dialog text or entry holds.
-        let question = "近所の鈴木さんのことで相談したい。電話は090-7777-1234です。用賀";
+        let question = "近所の鈴木さんのことで相談したい。電話は090-7777-1234です。北川";
         fake.text(chat, question);
         wait_messages(&fake, &bot, chat, 1);
         // The keys the question was sealed with: 64-byte slots of chat hash ++ key in keys/.
@@ -390,7 +390,11 @@ fn group_chats_hear_only_commands_and_mentions() {
     let group = -7001;
     fake.group_text(group, 71, "今日は暑いですね");
     fake.group_text(group, 72, "/help@someone_elses_bot");
-    fake.group_text(group, 71, &format!("@{} 認知症の相談はどこでできますか。世田谷です", fake_bot_api::BOT_USERNAME));
+    fake.group_text(
+        group,
+        71,
+        &format!("@{} 認知症の家族の話を聞いてもらえる場所はありますか。山里です", fake_bot_api::BOT_USERNAME),
+    );
     let sent = wait_messages(&fake, &bot, group, 1);
     assert!(text_of(&sent[0]).contains(&escape_html(&dialogs().texts.card.verified)), "{}", text_of(&sent[0]));
     let help = fake.group_text(group, 72, "/help");
@@ -567,7 +571,7 @@ fn a_restart_neither_loses_nor_repeats_an_update() {
 fn a_missing_token_fails_fast_with_one_clear_line() {
     let fake = FakeBotApi::start();
     let data = data_dir();
-    let mut bot = RunningBot::start_with(&fake, data.path(), &common::repo().join("config.toml"), None);
+    let mut bot = RunningBot::start_with(&fake, data.path(), &common::fixture_config_path(), None);
     let exit = bot.wait(Duration::from_secs(10)).expect("exits at once");
     assert!(!exit.success());
     let log = bot.log_text();
@@ -597,7 +601,7 @@ fn a_rejected_token_fails_fast_without_showing_it() {
     let fake = FakeBotApi::start();
     let data = data_dir();
     let secret = "999:WrongSecretValue";
-    let mut bot = RunningBot::start_with(&fake, data.path(), &common::repo().join("config.toml"), Some(secret));
+    let mut bot = RunningBot::start_with(&fake, data.path(), &common::fixture_config_path(), Some(secret));
     let exit = bot.wait(Duration::from_secs(20)).expect("exits at once");
     assert!(!exit.success());
     let log = bot.log_text();

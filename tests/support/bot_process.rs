@@ -38,7 +38,7 @@ pub struct RunningBot {
 
 impl RunningBot {
     pub fn start(fake: &FakeBotApi, data_dir: &Path) -> RunningBot {
-        Self::start_with(fake, data_dir, &common::repo().join("config.toml"), Some(fake_bot_api::TOKEN))
+        Self::start_with(fake, data_dir, &common::fixture_config_path(), Some(fake_bot_api::TOKEN))
     }
 
     pub fn start_with(fake: &FakeBotApi, data_dir: &Path, config: &Path, token: Option<&str>) -> RunningBot {

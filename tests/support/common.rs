@@ -35,11 +35,20 @@ pub fn engine() -> &'static Engine {
 pub fn fixture_engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let mut config =
-            Config::load(&repo().join("tests/fixtures/town/config.toml"), true).expect("the fixture config loads");
-        config.cache_dir = Some(cache_dir());
-        madoguchi::app::open(&config, madoguchi::app::today()).expect("the fixture engine opens")
+        madoguchi::app::open(&fixture_config(), madoguchi::app::today()).expect("the fixture engine opens")
     })
+}
+
+/// The config of the made-up knowledge base (`tests/fixtures/town`), which the bot tests run on.
+pub fn fixture_config_path() -> PathBuf {
+    repo().join("tests/fixtures/town/config.toml")
+}
+
+/// [`fixture_config_path`], loaded and pointed at the test cache.
+pub fn fixture_config() -> Config {
+    let mut config = Config::load(&fixture_config_path(), true).expect("the fixture config loads");
+    config.cache_dir = Some(cache_dir());
+    config
 }
 
 /// An analyzer with the given rules on the real dictionary.
