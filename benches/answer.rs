@@ -129,16 +129,7 @@ fn bench(c: &mut Criterion) {
     if !dev.is_empty() {
         distribution("index66 ../shared/eval/dev.jsonl", &engine, &dev, 201);
     }
-    // The hand-written scoring loop against the same queries through tantivy's own query tree.
-    let mut search = c.benchmark_group("search");
-    for (i, question) in QUESTIONS.iter().enumerate() {
-        // All areas: tantivy's version does not restrict to one.
-        let query = SearchQuery { municipality: None, ..engine.search_query(question, None) };
-        let index = engine.search_index();
-        search.bench_function(format!("loop/q{i}"), |b| b.iter(|| index.search(&query, 10)));
-        search.bench_function(format!("tantivy/q{i}"), |b| b.iter(|| index.search_with_tantivy_queries(&query, 10)));
-    }
-    search.finish();
+    loop_against_tantivy(c, &engine, "");
     let mut group = c.benchmark_group("answer");
     for (i, question) in QUESTIONS.iter().enumerate() {
         group.bench_function(format!("index66/q{i}"), |b| b.iter(|| engine.decide(question, None)));
@@ -161,12 +152,21 @@ fn bench(c: &mut Criterion) {
         group.bench_function(format!("index10k/q{i}"), |b| b.iter(|| large.decide(question, None)));
     }
     group.finish();
+    loop_against_tantivy(c, &large, "10k");
+}
+
+/// The hand-written scoring loop against the same queries through tantivy's own query tree
+/// (`search/loop{size}/qN` and `search/tantivy{size}/qN`).
+fn loop_against_tantivy(c: &mut Criterion, engine: &Engine, size: &str) {
     let mut search = c.benchmark_group("search");
+    let index = engine.search_index();
     for (i, question) in QUESTIONS.iter().enumerate() {
-        let query = SearchQuery { municipality: None, ..large.search_query(question, None) };
-        let index = large.search_index();
-        search.bench_function(format!("loop10k/q{i}"), |b| b.iter(|| index.search(&query, 10)));
-        search.bench_function(format!("tantivy10k/q{i}"), |b| b.iter(|| index.search_with_tantivy_queries(&query, 10)));
+        // All areas: tantivy's version does not restrict to one.
+        let query = SearchQuery { municipality: None, ..engine.search_query(question, None) };
+        search.bench_function(format!("loop{size}/q{i}"), |b| b.iter(|| index.search(&query, 10)));
+        search.bench_function(format!("tantivy{size}/q{i}"), |b| {
+            b.iter(|| index.search_with_tantivy_queries(&query, 10))
+        });
     }
     search.finish();
 }

@@ -6,7 +6,7 @@
 //! table. If that fails too, the mistake is in the syntax, and the line at the error's span is
 //! looked at (full-width marks, a value without quotes, an unclosed quote, a missing `=`, a key
 //! written twice). If the table parses, its shape is wrong: it is deserialized again through
-//! [`Typed`], a deserializer whose error is an enum (an unknown key with the allowed ones, a
+//! `Typed`, a deserializer whose error is an enum (an unknown key with the allowed ones, a
 //! missing key, a wrong form, a value not among the choices) and which records the path of keys
 //! to the mistake, so the message names the key and its line. toml's own text follows only as
 //! detail for an administrator, where nothing better could be said.

@@ -28,7 +28,7 @@ pub struct Watch {
 }
 
 /// Calls `on_change` with the staff files that changed, once per burst of changes: after
-/// [`QUIET`] without a further change (or [`MAX_DELAY`] after the first). Editors' temporary
+/// [`QUIET`] without a further change (or `MAX_DELAY` after the first). Editors' temporary
 /// and swap files are not staff files and do not count; neither does reading a file (the reload
 /// itself reads every file). `on_change` runs on a thread of its own.
 ///

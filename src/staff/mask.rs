@@ -9,7 +9,7 @@
 //! number, which costs staff nothing, while a missed phone number would leak.
 //!
 //! Order matters: e-mail addresses first (they contain digits), then 丁目・番地・号 addresses,
-//! then runs of digits, classified by their shape (see [`classify_digits`]).
+//! then runs of digits, classified by their shape (see `classify_digits`).
 
 use std::sync::OnceLock;
 

@@ -34,7 +34,7 @@ pub struct Word {
 #[derive(Debug, Clone)]
 pub struct Item {
     pub words: Vec<usize>,
-    /// The base forms of the ending (たい → [たい]; なければよかった → [ない, ば, よい, た]).
+    /// The base forms of the ending (たい → \[たい\]; なければよかった → \[ない, ば, よい, た\]).
     pub ending: Option<Vec<String>>,
     /// Spoken and regional spellings of the ending, as written right after the word's stem
     /// (`[spoken]` of crisis.toml: たい as たか, てえ), which the dictionary splits otherwise.

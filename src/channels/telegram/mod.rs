@@ -12,7 +12,7 @@
 //!
 //! - Loss-free: an update is on disk before it is confirmed to Telegram and its answer is on
 //!   disk before it is sent; a restart sends what was decided, then answers what was fetched
-//!   ([`delivery`] says what is guaranteed and where the one gap is).
+//!   (`delivery.rs` says what is guaranteed and where the one gap is).
 //!
 //! - The token comes from `TELOXIDE_TOKEN` only, as a [`Token`] that never prints itself.
 //! - The Bot API URL: `--api-url` or `TELOXIDE_API_URL`, else `[telegram] api_url`, else Telegram's. A loopback
@@ -30,7 +30,7 @@
 //! - Every handled update id is kept in sled for three days, so an update Telegram delivers
 //!   again after a restart is not answered twice.
 //! - Staff commands (`/stats`, `/unanswered`, `/test`, the handled buttons) are gated by the
-//!   sender's user id in [`staff`] before the resident dialog; from anyone else they are
+//!   sender's user id in `staff.rs` before the resident dialog; from anyone else they are
 //!   resident input like any other.
 //! - The engine is a [`LiveEngine`]: each update answers with the engine current when it
 //!   started, while `reload.rs` swaps in a new one when staff save a file, on SIGHUP, or on a
