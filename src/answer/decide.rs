@@ -2,13 +2,13 @@
 //!
 //! It knows nothing of Telegram or terminals. The order of work is the order of priority, one
 //! step per function:
-//! 1. **Area** ([`Engine::place`]): the one given, else the first municipality or district the
+//! 1. **Area** (`place`): the one given, else the first municipality or district the
 //!    message names (`index/places.toml`).
 //! 2. **Crisis**: the crisis layer ([`crate::answer::crisis`]) reads the question's morphemes with
 //!    the rules of `dialogs/crisis.toml` before any search, so a failure in search can never hide
-//!    the contacts; an urgent reply skips search altogether ([`Engine::crisis_decision`]), a
+//!    the contacts; an urgent reply skips search altogether (`crisis_windows`), a
 //!    gentle one leads the answer.
-//! 3. **Query** ([`Engine::query`]): the resident's words. Municipality names stop counting as
+//! 3. **Query** (`query`): the resident's words. Municipality names stop counting as
 //!    search terms (otherwise 「大垣」 pulls up everything named 大垣市…); district names count
 //!    only against names and keywords, where they tell local groups apart (墨俣 →
 //!    すのまた支え愛の会). Kana-written stretches add the index's words they **spell**
@@ -16,8 +16,8 @@
 //!    IPADIC cut は/いしょく), then staff **bridges** add the other wordings of a need
 //!    (ちょっと預かる → 一時預かり).
 //! 4. **Search** within the area (all areas when unknown), with a bonus for a service the
-//!    message names outright ([`Engine::hits`]).
-//! 5. **Rank** ([`Engine::rank`]) and **choose** ([`Engine::choose`]): `answer` when the best
+//!    message names outright (`hits`).
+//! 5. **Rank** (`rank`) and **choose** (`choose`): `answer` when the best
 //!    candidate is confident, else `fallback` with the closest candidates and the general
 //!    window. Confidence combines the score with how much of the message the candidate
 //!    explains; the threshold is calibrated on `tests/questions.jsonl` (see README).

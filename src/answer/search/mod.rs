@@ -376,7 +376,7 @@ impl SearchIndex {
 
     /// The same query through tantivy's own query tree, for the benchmark that keeps the loop
     /// of [`SearchIndex::search`] honest (`cargo bench --bench answer`, group `search`): per
-    /// term a `DisjunctionMaxQuery` (tie breaker [`TIE_BREAKER`]) of a boosted `TermQuery` per
+    /// term a `DisjunctionMaxQuery` (tie breaker `TIE_BREAKER`) of a boosted `TermQuery` per
     /// field, per kana bigram a boosted `TermQuery`, all `Should` in one `BooleanQuery`, the
     /// best `limit` by `TopDocs`. Entries and scores only: which words each matched would take
     /// a second pass. The municipality is not applied (the benchmark asks without an area).
