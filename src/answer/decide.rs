@@ -195,16 +195,14 @@ impl Engine {
     fn rank(&self, hits: &[Hit], query: &SearchQuery, explanation: &Explanation) -> Vec<Scored> {
         let own_weight: f32 = query.terms.iter().filter(|t| t.weight >= 1.0).count().max(1) as f32;
         let top_score = hits.first().map(|h| h.score).unwrap_or(0.0);
-        let matched_terms = |hit: &Hit| hit.matched.iter().filter_map(|&t| query.terms.get(t)).collect::<Vec<_>>();
         // (confidence, hit): the matched words are written out only for the candidates kept.
         let mut ranked: Vec<(f32, &Hit)> = hits
             .iter()
             .map(|hit| {
                 let named = explanation.named.contains(&self.knowledge.entries[hit.entry].title);
-                let matched = matched_terms(hit);
-                let own = matched.iter().filter(|t| t.weight >= 1.0).count();
+                let own = matched_terms(hit, query).filter(|t| t.weight >= 1.0).count();
                 let coverage = if named { 1.0 } else { own as f32 / own_weight };
-                let bridged = matched.iter().any(|t| t.weight < 1.0);
+                let bridged = matched_terms(hit, query).any(|t| t.weight < 1.0);
                 (confidence(hit.score, top_score, coverage, bridged), hit)
             })
             .collect();
@@ -216,7 +214,7 @@ impl Engine {
                 entry: hit.entry,
                 score: hit.score,
                 confidence,
-                matched: matched_terms(hit).into_iter().map(|t| t.text.clone()).collect(),
+                matched: matched_terms(hit, query).map(|t| t.text.clone()).collect(),
             })
             .collect()
     }
@@ -234,6 +232,11 @@ impl Engine {
             (Kind::Fallback, shown)
         }
     }
+}
+
+/// The query terms a hit holds, without collecting them: ranking reads them per hit.
+fn matched_terms<'q>(hit: &'q Hit, query: &'q SearchQuery) -> impl Iterator<Item = &'q QueryTerm> {
+    hit.matched.iter().filter_map(|&t| query.terms.get(t))
 }
 
 /// Confidence in one candidate, 0–1.
