@@ -2,8 +2,8 @@
 //!
 //! It knows nothing of Telegram or terminals. The order of work is the order of priority, one
 //! step per function:
-//! 1. **Area** (`place`): the one given, else the first municipality or district the
-//!    message names (`index/places.toml`).
+//! 1. **Area** (`place`): the first municipality or district the message names
+//!    (`index/places.toml`), else the one given (the resident's setting).
 //! 2. **Crisis**: the crisis layer ([`crate::answer::crisis`]) reads the question's morphemes with
 //!    the rules of `dialogs/crisis.toml` before any search, so a failure in search can never hide
 //!    the contacts; an urgent reply skips search altogether (`crisis_windows`), a
@@ -26,11 +26,12 @@ use rustc_hash::FxHashSet as HashSet;
 
 use crate::answer::crisis::{CrisisKind, Level};
 use crate::answer::decision::{Decision, Explanation, Kind, Scored};
-use crate::answer::engine::Engine;
+use crate::answer::engine::{BroadWords, Engine};
 use crate::answer::search::{Hit, QueryTerm, SearchQuery};
 use crate::content::knowledge::PlaceMention;
 use crate::japanese::analyzer::{kana_bigrams, Analysis, KanaRun, MAX_ANALYZED_CHARS};
 use crate::japanese::kana_spellings::MIN_READING_CHARS;
+use crate::japanese::romaji;
 
 /// Weight of a word added by a bridge, relative to the resident's own words.
 const BRIDGE_WEIGHT: f32 = 0.7;
@@ -40,6 +41,8 @@ const MAX_QUERY_BIGRAMS: usize = 24;
 const NAME_BONUS: f32 = 8.0;
 /// How many hits the decision looks at.
 const SEARCH_DEPTH: usize = 10;
+/// A message of more resident's words than this says something specific, never broad.
+const MAX_BROAD_TERMS: usize = 3;
 /// The score at which a candidate's `strength` is one half (see [`confidence`]).
 const SCORE_HALF: f32 = 8.0;
 
@@ -66,13 +69,14 @@ impl Engine {
         // Danger first, on the same analysis: nothing below can hide it.
         let crisis = self.crisis.assess_with(&analysis, &self.analyzer);
         let general_windows = self.general_windows(place.area.as_deref());
-        let decision = |kind, candidates, empty, crisis, explanation| Decision {
+        let decision = |kind, candidates, empty, crisis, explanation, choices| Decision {
             question: question.to_string(),
             kind,
             area: place.area.clone(),
             area_from_message: place.from_message,
             candidates,
             general_windows: general_windows.clone(),
+            choices,
             empty,
             cut,
             crisis,
@@ -80,14 +84,52 @@ impl Engine {
         };
         if let Some(lead) = self.crisis.lead(&crisis).filter(|k| k.level == Level::Urgent) {
             let windows = self.crisis_windows(lead, place.area.as_deref());
-            return decision(Kind::Crisis, windows, false, crisis, explanation);
+            return decision(Kind::Crisis, windows, false, crisis, explanation, None);
         }
-        let query = self.query(&analysis, &place, &mut explanation);
+        // A message in romaji (haha ga ninchisho desu) is searched as the kana it spells. The
+        // crisis layer above read the message as written (it reads romaji itself, and English).
+        let romaji_read = match romaji::latin(question) {
+            Some(romaji::Latin::Romaji(kana)) => Some(self.analyzer.analyze_question(&kana)),
+            _ => None,
+        };
+        let query = self.query(romaji_read.as_ref().unwrap_or(&analysis), &place, &mut explanation);
         let hits = self.hits(&query, &analysis.normalized, &mut explanation);
+        if let Some(category) = self.broad_category(&query, &explanation) {
+            return decision(Kind::Fallback, Vec::new(), false, crisis, explanation, Some(category));
+        }
         let empty = query.terms.is_empty() && query.kana_bigrams.is_empty() && explanation.named.is_empty();
         let ranked = self.rank(&hits, &query, &explanation);
         let (kind, candidates) = self.choose(ranked, empty);
-        decision(kind, candidates, empty, crisis, explanation)
+        decision(kind, candidates, empty, crisis, explanation, None)
+    }
+
+    /// The menu category a message of broad words only calls for (「介護」, 「お金がない」,
+    /// 「介護のことで相談したい」): every word of the resident's is a broad word of a category,
+    /// and one category remains once the general category's words (なんでも相談: 相談) yield to
+    /// a field's (alone, they are answered by the general window). A message that
+    /// names a service, or says anything more specific, is searched as usual.
+    fn broad_category(&self, query: &SearchQuery, explanation: &Explanation) -> Option<String> {
+        let own: Vec<&str> =
+            query.terms.iter().filter(|t| t.weight >= 1.0 && !t.names_only).map(|t| t.text.as_str()).collect();
+        if own.is_empty() || own.len() > MAX_BROAD_TERMS || !explanation.named.is_empty() {
+            return None;
+        }
+        let mut categories: Vec<&BroadWords> = Vec::new();
+        for term in own {
+            let mut found = false;
+            for broad in self.broad_words.iter().filter(|b| b.terms.contains(term)) {
+                found = true;
+                if !categories.iter().any(|c| c.category == broad.category) {
+                    categories.push(broad);
+                }
+            }
+            if !found {
+                return None;
+            }
+        }
+        // The general category's words alone (相談したい) are answered by its general window.
+        categories.retain(|c| !c.general);
+        (categories.len() == 1).then(|| categories[0].category.clone())
     }
 
     /// The search query [`Engine::decide`] runs for this question, when no danger stops it
@@ -98,13 +140,15 @@ impl Engine {
         self.query(&analysis, &place, &mut Explanation::default())
     }
 
-    /// The area: the one given (if the engine knows it), else the first place the message names.
+    /// The area: the first place the message names, else the one given (if the engine knows
+    /// it). The message wins because it says what this question is about: 「田無に住む母のことで」
+    /// from a resident whose setting is 大垣市 is a question about 西東京市.
     fn place(&self, normalized: &str, given: Option<&str>) -> Place {
         let mentions = self.knowledge.places.mentions(normalized);
-        let given = given.and_then(|a| self.resolve_area(a));
-        let from_message = given.is_none() && !mentions.is_empty();
-        let area = given.or_else(|| mentions.first().map(|m| m.municipality.clone()));
-        Place { area, from_message, mentions }
+        match mentions.first() {
+            Some(first) => Place { area: Some(first.municipality.clone()), from_message: true, mentions },
+            None => Place { area: given.and_then(|a| self.resolve_area(a)), from_message: false, mentions },
+        }
     }
 
     /// The windows an urgent reply shows after its contacts: those its kind names, of the area.

@@ -43,14 +43,18 @@ pub struct Explanation {
 pub struct Decision {
     pub question: String,
     pub kind: Kind,
-    /// The area used: given, or read from the message.
+    /// The area used: read from the message, else the one given.
     pub area: Option<String>,
+    /// Whether `area` was read from the message (then it may differ from the one given).
     pub area_from_message: bool,
     /// Best first. For `answer` the first is the answer and the rest alternatives; for
     /// `fallback` the closest candidates; for `crisis` windows worth showing after the contacts.
     pub candidates: Vec<Scored>,
     /// Entry indexes of the general consultation windows to offer.
     pub general_windows: Vec<usize>,
+    /// A message of broad words only (「介護」, 「お金がない」): the menu category (key) whose
+    /// choices the reply lists instead of one pick. The kind is then `fallback`.
+    pub choices: Option<String>,
     /// The message had nothing to analyse (empty, only emoji or symbols).
     pub empty: bool,
     /// Only the first part of a very long message was read.

@@ -40,6 +40,14 @@ impl std::fmt::Display for CrisisProblems {
 
 impl std::error::Error for CrisisProblems {}
 
+/// One menu category's broad words, as the analyzer's terms (see `Engine::broad_category`).
+pub(super) struct BroadWords {
+    pub category: String,
+    /// なんでも相談: yields to a field's category.
+    pub general: bool,
+    pub terms: rustc_hash::FxHashSet<String>,
+}
+
 /// The knowledge, the texts and the search index, built once and shared read-only.
 pub struct Engine {
     pub(super) analyzer: Arc<Analyzer>,
@@ -58,6 +66,8 @@ pub struct Engine {
     pub(super) search: SearchIndex,
     /// Each bridge of `wording.toml`: its wordings, each as the analysed words it takes.
     pub(super) bridges: Vec<Vec<Vec<String>>>,
+    /// Per menu category (key), the terms of its broad words (`dialogs/menu.toml` `words`).
+    pub(super) broad_words: Vec<BroadWords>,
     /// Built on the first question with a kana-written stretch (see [`KanaSpellings`]).
     kana_spellings: std::sync::OnceLock<KanaSpellings>,
     pub(super) settings: EngineConfig,
@@ -127,6 +137,18 @@ impl Engine {
                     .collect()
             })
             .collect();
+        let broad_words = dialogs
+            .menu
+            .category
+            .iter()
+            .map(|c| {
+                let terms = c
+                    .words
+                    .iter()
+                    .flat_map(|w| analyzer.analyze(w).term_texts().into_iter().map(str::to_string).collect::<Vec<_>>());
+                BroadWords { category: c.key.clone(), general: c.general, terms: terms.collect() }
+            })
+            .collect();
         let source = &dialogs.crisis_source;
         let crisis = CrisisLayer::compile(&dialogs.crisis, &source.text, &source.path, &analyzer)
             .map_err(|problems| CrisisProblems(problems.into_iter().filter(|p| p.is_error()).collect()))?;
@@ -158,6 +180,7 @@ impl Engine {
             name_matcher,
             search,
             bridges,
+            broad_words,
             kana_spellings: std::sync::OnceLock::new(),
             settings,
         })

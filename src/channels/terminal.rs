@@ -6,7 +6,7 @@ use std::io::{BufRead, Write};
 
 use crate::answer::engine::Engine;
 use crate::conversation::command::{Command, UnknownCommand};
-use crate::conversation::dialog::{respond, ChatState, Input};
+use crate::conversation::dialog::{respond_in, ChatState, Input, Records};
 use crate::conversation::reply::{render_plain, Button};
 
 /// Turns a typed line into an input, given the buttons currently on screen.
@@ -38,7 +38,8 @@ pub fn run(engine: &Engine, interactive: bool) -> anyhow::Result<()> {
     let handle =
         |line: &str, state: &mut ChatState, buttons: &mut Vec<Button>, out: &mut dyn Write| -> anyhow::Result<()> {
             let input = parse_line(line, buttons);
-            let (next, replies, _events) = respond(state, input, engine);
+            // Nothing is recorded here, and the replies to /forget and 違った say so.
+            let (next, replies, _events) = respond_in(state, input, engine, Records::NotKept);
             *state = next;
             buttons.clear();
             for reply in replies {

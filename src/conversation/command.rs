@@ -132,6 +132,9 @@ pub enum Payload {
     NotHelpful(String),
     /// `gw`: the general consultation window of the resident's area.
     General,
+    /// `gw:<municipality>`: that municipality's general window, which also becomes the chat's
+    /// area (offered when the area is unknown, instead of every municipality's window at once).
+    GeneralIn(String),
     /// `cat:<key>`: a category of the menu.
     Category(String),
     /// `menu`: the menu.
@@ -154,6 +157,8 @@ impl Payload {
             _ => {
                 if let Some(name) = with("area:") {
                     Payload::Area(name)
+                } else if let Some(name) = with("gw:") {
+                    Payload::GeneralIn(name)
                 } else if let Some(id) = with("e:") {
                     Payload::Entry(id)
                 } else if let Some(id) = with("fb+:") {
@@ -182,6 +187,7 @@ impl fmt::Display for Payload {
             Payload::Helpful(id) => write!(f, "fb+:{id}"),
             Payload::NotHelpful(id) => write!(f, "fb-:{id}"),
             Payload::General => f.write_str("gw"),
+            Payload::GeneralIn(name) => write!(f, "gw:{name}"),
             Payload::Category(key) => write!(f, "cat:{key}"),
             Payload::Menu => f.write_str("menu"),
             Payload::Handled(reference) => write!(f, "st:ok:{reference}"),
@@ -227,6 +233,7 @@ mod tests {
             Payload::Helpful("ogaki/a".into()),
             Payload::NotHelpful("ogaki/a".into()),
             Payload::General,
+            Payload::GeneralIn("西東京市".into()),
             Payload::Category("kosodate".into()),
             Payload::Menu,
             Payload::Handled("0123456789abcdef".into()),
@@ -238,7 +245,7 @@ mod tests {
 
     #[test]
     fn data_madoguchi_never_made_is_no_payload() {
-        for data in ["", "e:", "fb+:", "area:", "cat:", "st:ok:", "xyz", "menu2", "gw ", "E:a/b"] {
+        for data in ["", "e:", "fb+:", "area:", "cat:", "gw:", "st:ok:", "xyz", "menu2", "gw ", "E:a/b"] {
             assert_eq!(Payload::parse(data), None, "{data:?}");
         }
     }

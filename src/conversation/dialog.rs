@@ -12,6 +12,7 @@ use crate::answer::decision::{Decision, Kind};
 use crate::answer::engine::Engine;
 use crate::conversation::command::{Command, Payload};
 use crate::conversation::reply::{with_area, Block, Button, Card, ListItem, Reply};
+use crate::conversation::small_talk::{self, SmallTalk};
 
 /// What is remembered about one chat.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -57,8 +58,26 @@ pub enum Event {
     Forget,
 }
 
-/// Handles one input.
+/// Whether the channel keeps the [`Event`]s: the Telegram bot does; `madoguchi chat` keeps
+/// nothing, and its replies to /forget and 違った say so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Records {
+    Kept,
+    NotKept,
+}
+
+/// Handles one input, for a channel that keeps the events.
 pub fn respond(state: &ChatState, input: Input, engine: &Engine) -> (ChatState, Vec<Reply>, Vec<Event>) {
+    respond_in(state, input, engine, Records::Kept)
+}
+
+/// Handles one input, saying only what is true of the channel's records.
+pub fn respond_in(
+    state: &ChatState,
+    input: Input,
+    engine: &Engine,
+    records: Records,
+) -> (ChatState, Vec<Reply>, Vec<Event>) {
     let texts = &engine.dialogs().texts;
     let mut state = state.clone();
     let mut events = Vec::new();
@@ -67,23 +86,58 @@ pub fn respond(state: &ChatState, input: Input, engine: &Engine) -> (ChatState, 
         Input::Text(text) if text.trim().is_empty() => vec![Reply::text(&texts.empty_message)],
         Input::Text(text) => {
             let decision = engine.decide(&text, state.area.as_deref());
-            let top = decision.candidates.first();
-            events.push(Event::Asked {
-                question: text,
-                kind: decision.kind,
-                entry: top.map(|c| engine.entry(c.entry).id.clone()),
-                score: top.map(|c| c.confidence),
-                area: decision.area.clone(),
-            });
-            state.alternatives = match decision.kind {
-                Kind::Answer => decision.candidates.iter().skip(1).map(|c| engine.entry(c.entry).id.clone()).collect(),
-                _ => Vec::new(),
-            };
-            vec![decision_reply(&decision, engine)]
+            // Danger first, even in a message that looks like small talk.
+            let small_talk = (decision.kind != Kind::Crisis && engine.crisis().lead(&decision.crisis).is_none())
+                .then(|| small_talk::classify(&text, &texts.small_talk))
+                .flatten();
+            if let Some(talk) = small_talk {
+                vec![small_talk_reply(talk, engine)]
+            } else {
+                let top = decision.candidates.first();
+                events.push(Event::Asked {
+                    question: text,
+                    kind: decision.kind,
+                    entry: top.map(|c| engine.entry(c.entry).id.clone()),
+                    score: top.map(|c| c.confidence),
+                    area: decision.area.clone(),
+                });
+                state.alternatives = match decision.kind {
+                    Kind::Answer => {
+                        decision.candidates.iter().skip(1).map(|c| engine.entry(c.entry).id.clone()).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                let mut reply = match &decision.choices {
+                    Some(category) => {
+                        // A field's choices are those of one municipality: ask which one first.
+                        let mut reply = match &state.area {
+                            Some(_) => category_reply(category, &state, engine),
+                            None => {
+                                let mut choice = area_choice(engine);
+                                choice.blocks = vec![Block::Text(texts.choose_area_for_choices.clone())];
+                                choice
+                            }
+                        };
+                        reply.blocks.splice(0..0, crisis_lead(&decision, engine));
+                        reply
+                    }
+                    None => decision_reply(&decision, engine),
+                };
+                // A place the message names is kept for the chat until the resident changes it,
+                // and the reply says so (after any crisis contacts, which always come first).
+                if decision.area_from_message && decision.area != state.area {
+                    state.area = decision.area.clone();
+                    if let Some(area) = &decision.area {
+                        let at = crisis_lead(&decision, engine).len();
+                        reply.blocks.insert(at, Block::Text(with_area(&texts.area_from_message, area)));
+                    }
+                }
+                vec![reply]
+            }
         }
-        Input::Command { command: which, arg } => command(&mut state, which, &arg, engine, &mut events),
+        Input::Command { command: which, arg } => command(&mut state, which, &arg, engine, records, &mut events),
         Input::UnknownCommand(_) => vec![Reply::text(&texts.help)],
-        Input::Button(payload) => button(&mut state, payload, engine, &mut events),
+        Input::Button(payload) => button(&mut state, payload, engine, records, &mut events),
         Input::UnknownButton => vec![Reply::text(&texts.expired)],
     };
     // Every card that offers feedback buttons may now be rated, once.
@@ -105,7 +159,14 @@ fn take_rating(state: &mut ChatState, id: &str) -> bool {
     state.rateable.len() < before
 }
 
-fn command(state: &mut ChatState, command: Command, arg: &str, engine: &Engine, events: &mut Vec<Event>) -> Vec<Reply> {
+fn command(
+    state: &mut ChatState,
+    command: Command,
+    arg: &str,
+    engine: &Engine,
+    records: Records,
+    events: &mut Vec<Event>,
+) -> Vec<Reply> {
     let texts = &engine.dialogs().texts;
     match command {
         Command::Start => {
@@ -131,7 +192,10 @@ fn command(state: &mut ChatState, command: Command, arg: &str, engine: &Engine, 
         Command::Forget => {
             *state = ChatState::default();
             events.push(Event::Forget);
-            vec![Reply::text(&texts.forgotten)]
+            vec![Reply::text(match records {
+                Records::Kept => &texts.forgotten,
+                Records::NotKept => &texts.forgotten_unrecorded,
+            })]
         }
         // Staff commands from anyone not on the staff list are met like any unknown one.
         Command::Help | Command::Stats | Command::Unanswered | Command::Test | Command::Reload => {
@@ -140,7 +204,13 @@ fn command(state: &mut ChatState, command: Command, arg: &str, engine: &Engine, 
     }
 }
 
-fn button(state: &mut ChatState, payload: Payload, engine: &Engine, events: &mut Vec<Event>) -> Vec<Reply> {
+fn button(
+    state: &mut ChatState,
+    payload: Payload,
+    engine: &Engine,
+    records: Records,
+    events: &mut Vec<Event>,
+) -> Vec<Reply> {
     let texts = &engine.dialogs().texts;
     let knowledge = engine.knowledge();
     let found: Option<Vec<Reply>> = match payload {
@@ -150,7 +220,9 @@ fn button(state: &mut ChatState, payload: Payload, engine: &Engine, events: &mut
         }
         Payload::Area(name) => knowledge.places.get(&name).map(|m| {
             state.area = Some(m.name.clone());
-            vec![Reply::text(with_area(&texts.area_set, &m.name))]
+            let mut reply = Reply::text(with_area(&texts.area_set, &m.name));
+            reply.buttons = menu_reply(engine).buttons;
+            vec![reply]
         }),
         Payload::Entry(id) => engine.entry_by_id(&id).map(|entry| vec![card_reply(entry, engine)]),
         Payload::Alternatives => {
@@ -171,18 +243,21 @@ fn button(state: &mut ChatState, payload: Payload, engine: &Engine, events: &mut
             if take_rating(state, &id) {
                 events.push(Event::Feedback { entry: id, helpful: false });
             }
-            let mut reply = Reply::text(&texts.feedback_sorry);
+            let mut reply = Reply::text(match records {
+                Records::Kept => &texts.feedback_sorry,
+                Records::NotKept => &texts.feedback_sorry_unrecorded,
+            });
             reply.buttons = vec![vec![general_button(engine)]];
             vec![reply]
         }),
-        Payload::General => {
-            let windows: Vec<Reply> = engine
-                .general_windows(state.area.as_deref())
-                .into_iter()
-                .map(|i| card_reply(engine.entry(i), engine))
-                .collect();
-            (!windows.is_empty()).then_some(windows)
-        }
+        Payload::General => Some(match state.area.as_deref() {
+            Some(area) => general_window_cards(area, engine),
+            None => vec![general_area_choice(engine)],
+        }),
+        Payload::GeneralIn(name) => knowledge.places.get(&name).map(|m| {
+            state.area = Some(m.name.clone());
+            general_window_cards(&m.name, engine)
+        }),
         Payload::Category(key) => engine
             .dialogs()
             .menu
@@ -229,7 +304,13 @@ pub fn decision_reply(decision: &Decision, engine: &Engine) -> Reply {
             row.push(Button { label: labels.helpful.clone(), payload: Payload::Helpful(best.id.clone()) });
             row.push(Button { label: labels.not_helpful.clone(), payload: Payload::NotHelpful(best.id.clone()) });
             buttons.push(row);
-            buttons.push(vec![general_button(engine)]);
+            if decision.area.is_none() {
+                // Whose service this is, and a way to say where the resident lives.
+                blocks.push(Block::Text(with_area(&texts.other_area_note, &best.municipality)));
+                buttons.extend(area_buttons(engine));
+            } else {
+                buttons.push(vec![general_button(engine)]);
+            }
         }
         Kind::Fallback => {
             let intro = if decision.empty {
@@ -246,9 +327,16 @@ pub fn decision_reply(decision: &Decision, engine: &Engine) -> Reply {
                 buttons.extend(entry_buttons(&items));
                 blocks.push(Block::List { intro: texts.candidates_intro.clone(), items });
             }
-            blocks.push(Block::Text(texts.general_window_intro.clone()));
-            for &index in &decision.general_windows {
-                blocks.push(Block::Card(Card::of(engine.entry(index))));
+            if decision.area.is_some() {
+                blocks.push(Block::Text(texts.general_window_intro.clone()));
+                for &index in &decision.general_windows {
+                    blocks.push(Block::Card(Card::of(engine.entry(index))));
+                }
+            } else {
+                // Not every municipality's window at once (30 lines on a phone): one button each.
+                let choice = general_area_choice(engine);
+                blocks.extend(choice.blocks);
+                buttons.extend(choice.buttons);
             }
         }
     }
@@ -281,18 +369,62 @@ fn card_reply(entry: &crate::content::knowledge::Entry, engine: &Engine) -> Repl
 
 fn area_choice(engine: &Engine) -> Reply {
     let texts = &engine.dialogs().texts;
-    let mut row: Vec<Button> = engine
+    let mut row: Vec<Button> = area_buttons(engine).into_iter().flatten().collect();
+    row.push(Button { label: texts.area_unknown_button.clone(), payload: Payload::AreaNone });
+    Reply {
+        blocks: vec![Block::Text(texts.choose_area.clone())],
+        buttons: row.chunks(2).map(<[Button]>::to_vec).collect(),
+    }
+}
+
+/// One button per municipality, two to a row.
+fn area_buttons(engine: &Engine) -> Vec<Vec<Button>> {
+    let row: Vec<Button> = engine
         .knowledge()
         .places
         .municipalities
         .iter()
         .map(|m| Button { label: m.name.clone(), payload: Payload::Area(m.name.clone()) })
         .collect();
-    row.push(Button { label: texts.area_unknown_button.clone(), payload: Payload::AreaNone });
-    Reply {
-        blocks: vec![Block::Text(texts.choose_area.clone())],
-        buttons: row.chunks(2).map(<[Button]>::to_vec).collect(),
+    row.chunks(2).map(<[Button]>::to_vec).collect()
+}
+
+/// The municipality is unknown: which one's general window?
+fn general_area_choice(engine: &Engine) -> Reply {
+    let texts = &engine.dialogs().texts;
+    let row: Vec<Button> = engine
+        .knowledge()
+        .places
+        .municipalities
+        .iter()
+        .map(|m| Button {
+            label: with_area(&texts.buttons.general_window_in, &m.name),
+            payload: Payload::GeneralIn(m.name.clone()),
+        })
+        .collect();
+    Reply { blocks: vec![Block::Text(texts.general_which_area.clone())], buttons: vec![row] }
+}
+
+/// The general window of one municipality, as a card with feedback buttons.
+fn general_window_cards(area: &str, engine: &Engine) -> Vec<Reply> {
+    engine.general_windows(Some(area)).into_iter().map(|i| card_reply(engine.entry(i), engine)).collect()
+}
+
+/// The short reply to a message that is not a question.
+fn small_talk_reply(talk: SmallTalk, engine: &Engine) -> Reply {
+    let texts = &engine.dialogs().texts.small_talk;
+    let (text, with_menu) = match talk {
+        SmallTalk::Greeting => (&texts.greeting_reply, true),
+        SmallTalk::Thanks => (&texts.thanks_reply, false),
+        SmallTalk::NoWords => (&texts.no_words_reply, true),
+        SmallTalk::Number => (&texts.number_reply, false),
+        SmallTalk::English => (&texts.english_reply, true),
+    };
+    let mut reply = Reply::text(text);
+    if with_menu {
+        reply.buttons = menu_reply(engine).buttons;
     }
+    reply
 }
 
 fn menu_reply(engine: &Engine) -> Reply {

@@ -37,6 +37,8 @@ pub struct Card {
     pub for_whom: String,
     pub provider: Option<String>,
     pub contact: crate::content::knowledge::Contact,
+    /// Whom to ask when `contact` is empty.
+    pub reach_via: Option<crate::content::knowledge::entry::ReachVia>,
     pub verified: String,
 }
 
@@ -77,6 +79,7 @@ impl Card {
             for_whom: entry.for_whom.clone(),
             provider: entry.provider.clone(),
             contact: entry.contact.clone(),
+            reach_via: entry.reach_via.clone(),
             verified: entry.verified.format("%Y-%m-%d").to_string(),
         }
     }
@@ -170,21 +173,14 @@ fn render(reply: &Reply, dialogs: &Dialogs, esc: &dyn Fn(&str) -> String, markup
                 if let Some(provider) = &card.provider {
                     lines.push(format!("{}: {}", esc(&labels.provider), esc(provider)));
                 }
-                let c = &card.contact;
-                let mut field = |label: &str, value: &Option<String>, link: &dyn Fn(&str, &str) -> String| {
-                    if let Some(v) = value {
-                        lines.push(format!("{}: {}", esc(label), link(&esc(v), v)));
-                    }
-                };
-                let as_is = |e: &str, _: &str| e.to_string();
-                field(&labels.hours, &c.hours, &as_is);
-                field(&labels.phone, &c.phone, &|e, raw| markup.phone(e, raw));
-                field(&labels.fax, &c.fax, &as_is);
-                field(&labels.email, &c.email, &as_is);
-                field(&labels.address, &c.address, &as_is);
-                field(&labels.url, &c.url, &|e, _| markup.link(e));
-                if c.is_empty() {
-                    lines.push(esc(&labels.no_contact));
+                if !card.contact.is_empty() {
+                    lines.extend(contact_lines(&card.contact, labels, esc, markup));
+                } else if let Some(via) = &card.reach_via {
+                    // The body that runs it, never this card again (nor a window without a contact).
+                    lines.push(esc(&fill(&labels.reach_via, &[("title", &via.title)])));
+                    lines.extend(contact_lines(&via.contact, labels, esc, markup));
+                } else {
+                    lines.push(esc(&fill(&labels.no_contact, &[("area", &card.municipality)])));
                 }
                 lines.push(format!("{}: {}", esc(&labels.verified), esc(&card.verified)));
                 paragraphs.push(lines.join("\n"));
@@ -197,6 +193,48 @@ fn render(reply: &Reply, dialogs: &Dialogs, esc: &dyn Fn(&str) -> String, markup
         }
     }
     paragraphs.join("\n\n")
+}
+
+/// The lines of a contact that has something to show, each labelled.
+fn contact_lines(
+    c: &crate::content::knowledge::Contact,
+    labels: &crate::content::dialogs::texts::CardLabels,
+    esc: &dyn Fn(&str) -> String,
+    markup: &dyn Markup,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut field = |label: &str, value: &Option<String>, shown: &dyn Fn(&str, &str) -> String| {
+        if let Some(v) = value {
+            lines.push(format!("{}: {}", esc(label), shown(&esc(v), v)));
+        }
+    };
+    let as_is = |e: &str, _: &str| e.to_string();
+    let phone = |e: &str, raw: &str| {
+        let mut shown = markup.phone(e, raw);
+        // A number the source wrote without its area code (78-8182) reaches nobody from a mobile;
+        // the code is not invented, but the resident is told one is needed.
+        if is_local_number(raw) {
+            shown.push_str(&esc(&labels.local_number_note));
+        }
+        shown
+    };
+    field(&labels.hours, &c.hours, &as_is);
+    field(&labels.phone, &c.phone, &phone);
+    field(&labels.fax, &c.fax, &as_is);
+    field(&labels.email, &c.email, &as_is);
+    field(&labels.address, &c.address, &as_is);
+    field(&labels.url, &c.url, &|e, _| markup.link(e));
+    lines
+}
+
+/// A phone number written without its area code: digits and hyphens, not starting with 0 (nor
+/// a short code like #7119 or 189).
+fn is_local_number(number: &str) -> bool {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    number.chars().all(|c| c.is_ascii_digit() || c == '-')
+        && number.contains('-')
+        && !digits.starts_with('0')
+        && digits.len() >= 6
 }
 
 /// Escapes text for Telegram's HTML parse mode.
@@ -216,5 +254,13 @@ mod tests {
     #[test]
     fn html_is_escaped() {
         assert_eq!(escape_html("<b>&\""), "&lt;b&gt;&amp;&quot;");
+    }
+
+    #[test]
+    fn local_numbers_are_told_from_whole_ones_and_short_codes() {
+        assert!(is_local_number("78-8182"));
+        for whole in ["0584-78-8182", "03-1234-5678", "#7119", "189", "0120-279-338", "110"] {
+            assert!(!is_local_number(whole), "{whole}");
+        }
     }
 }

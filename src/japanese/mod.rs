@@ -6,6 +6,7 @@
 //! - [`analyzer`]: the pure function text → morphemes and terms (base forms, normalisation,
 //!   the staff's spelling variants), and its adapter for tantivy.
 //! - [`kana_spellings`]: the index's words as a resident may type them in kana.
+//! - [`romaji`]: romaji read as kana, and English told from romaji.
 //!
 //! It knows nothing above it: the content loaders use it only through the rules they hand it
 //! (stopwords, variants), and it never reads a staff file itself.
@@ -13,3 +14,4 @@
 pub mod analyzer;
 pub mod dictionary;
 pub mod kana_spellings;
+pub mod romaji;

@@ -254,6 +254,8 @@ pub struct Unanswered {
     /// The best candidate the engine had (id), and its title when still in `index/`.
     pub entry: Option<String>,
     pub entry_title: Option<String>,
+    /// Answered with confidence, and the resident pressed 違った: `entry` is the answer given.
+    pub marked_wrong: bool,
 }
 
 /// Every unanswered question still holding its text, newest first.
@@ -264,7 +266,9 @@ pub fn unanswered(
 ) -> Result<Vec<Unanswered>, StoreError> {
     let mut out = Vec::new();
     for (reference, record) in store.records_since(DateTime::<Utc>::MIN_UTC)? {
-        let Some(question) = record.question.as_deref().filter(|_| record.kind == "fallback") else {
+        // Unsure answers, and confident ones a resident marked 違った: staff see both.
+        let marked_wrong = record.helpful == Some(false) && record.kind == "answer";
+        let Some(question) = record.question.as_deref().filter(|_| record.kind == "fallback" || marked_wrong) else {
             continue;
         };
         if store.is_reviewed(reference)? {
@@ -275,6 +279,7 @@ pub fn unanswered(
             time: record.time,
             area: record.area.clone(),
             question: mask::mask(question, masks),
+            marked_wrong,
             entry_title: record.entry.as_deref().and_then(|id| knowledge?.entry(id)).map(|e| e.title.clone()),
             entry: record.entry,
         });
@@ -317,6 +322,10 @@ pub fn unanswered_reply(all: &[Unanswered], limit: usize, texts: &StaffTexts, ke
                 ("entry", &entry),
             ],
         );
+        if item.marked_wrong {
+            text.push('\n');
+            text.push_str(&texts.unanswered_marked_wrong);
+        }
         match keys {
             Keys::Buttons => buttons.push(vec![Button {
                 label: fill(&texts.handled_button, &[("n", &n)]),

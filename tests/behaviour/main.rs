@@ -14,6 +14,7 @@ mod workspace;
 
 mod analyzer;
 mod cli;
+mod conversation;
 mod csv;
 mod delivery;
 mod engine;

@@ -38,7 +38,7 @@ fn a_single_word_of_a_need() {
 }
 
 #[test]
-fn out_of_scope_gets_every_general_window() {
+fn out_of_scope_with_no_area_asks_whose_general_window() {
     insta::assert_snapshot!(plain("明日の天気を教えて", None));
 }
 
@@ -57,4 +57,9 @@ fn explain_for_staff() {
         want_usage: "--want 正しい項目の id を付けると",
     };
     insta::assert_snapshot!(explain::render(&decision, engine, &request));
+}
+
+#[test]
+fn out_of_scope_in_a_known_town_gets_its_general_window() {
+    insta::assert_snapshot!(plain("明日の天気を教えて", Some("川辺市")));
 }

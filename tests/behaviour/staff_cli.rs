@@ -283,17 +283,17 @@ fn unanswered_lists_masked_questions_newest_first_until_marked_handled() {
     let data = bot_data(&ws);
     let data = data.to_str().unwrap();
     let text = run_ok(&ws, &["unanswered", "--data-dir", data]);
-    // Only the two unsure questions, newest first, personal data masked.
+    // The unsure questions and the one marked 違った, newest first, personal data masked.
     let newest = text.find("マイナンバー[番号]の再発行は?[メール]").unwrap_or_else(|| panic!("{text}"));
     let older = text.find("田無町[番地]の者です。[電話番号]に電話ください").unwrap_or_else(|| panic!("{text}"));
     assert!(newest < older, "{text}");
     for secret in ["123456789012", "taro@example.jp", "090-1234-5678", "4-5-6"] {
         assert!(!text.contains(secret), "{secret} shown:\n{text}");
     }
-    assert!(
-        !text.contains("子どもを預かって") && !text.contains("死にたい"),
-        "answers and crises are not unanswered:\n{text}"
-    );
+    assert!(!text.contains("死にたい"), "crises are not unanswered:\n{text}");
+    // A confident answer the resident marked 違った is there too, with the answer it got.
+    let wrong = text.find("子どもを預かってほしい").unwrap_or_else(|| panic!("違った is for staff to review:\n{text}"));
+    assert!(text[wrong..].contains("住民が「違った」を押しました"), "{text}");
 
     let json: serde_json::Value =
         serde_json::from_str(&run_ok(&ws, &["unanswered", "--json", "-n", "1", "--data-dir", data])).unwrap();

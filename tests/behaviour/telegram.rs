@@ -214,7 +214,7 @@ fn captions_anonymous_admins_and_edited_messages_are_answered() {
     fake.edited_text(3203, "母のもの忘れがひどくなってきた");
     // The greeting's reply, the answer to the new wording, then the note.
     let sent = wait_messages(&fake, &bot, 3203, 3);
-    assert!(text_of(&sent[1]).contains("<b>"), "{}", text_of(&sent[1]));
+    assert!(text_of(&sent[1]).contains("認知症カフェ"), "{}", text_of(&sent[1]));
     assert_eq!(text_of(&sent[2]), escape_html(&dialogs().texts.edited_note), "the answer, then the note");
     drop(bot);
 }

@@ -11,7 +11,6 @@
 //! analyses; a restoration that makes no sense to the dictionary simply matches no rule.
 
 use rustc_hash::FxHashMap;
-use wana_kana::ConvertJapanese;
 
 use crate::japanese::analyzer::{Analysis, Analyzer, PartOfSpeech};
 
@@ -229,42 +228,4 @@ impl Restorer {
     }
 }
 
-/// Romaji words of `text` in hiragana (shinitai → しにたい), or `None` when it holds none: a
-/// resident on a phone without Japanese input, or a foreign resident, types the sounds. Only a
-/// word of three letters or more that converts whole is taken (help stays help).
-pub fn romaji_as_kana(text: &str) -> Option<String> {
-    if !text.bytes().any(|b| b.is_ascii_alphabetic()) {
-        return None;
-    }
-    let mut out = String::with_capacity(text.len() * 2);
-    let mut changed = false;
-    let mut rest = text;
-    while let Some(start) = rest.find(|c: char| c.is_ascii_alphabetic()) {
-        out.push_str(&rest[..start]);
-        let word_len = rest[start..].find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len() - start);
-        let word = &rest[start..start + word_len];
-        let kana = word.to_hiragana();
-        if word.len() >= 3 && !kana.chars().any(|c| c.is_ascii_alphabetic()) {
-            out.push_str(&kana);
-            changed = true;
-        } else {
-            out.push_str(word);
-        }
-        rest = &rest[start + word_len..];
-    }
-    out.push_str(rest);
-    changed.then_some(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn romaji_words_are_read_as_kana_and_english_is_left() {
-        assert_eq!(romaji_as_kana("mou shinitai").as_deref(), Some("もう しにたい"));
-        assert_eq!(romaji_as_kana("help me"), None);
-        assert_eq!(romaji_as_kana("母がtaoreta、help").as_deref(), Some("母がたおれた、help"));
-        assert_eq!(romaji_as_kana("日本語だけ"), None);
-    }
-}
+pub use crate::japanese::romaji::romaji_as_kana;

@@ -11,7 +11,11 @@ pub struct Texts {
     pub greeting: String,
     pub help: String,
     pub choose_area: String,
+    /// A broad word (介護) while the municipality is unknown: its choices come once one is chosen.
+    pub choose_area_for_choices: String,
     pub area_set: String,
+    /// Said once when a place in the message sets (or changes) the chat's municipality.
+    pub area_from_message: String,
     pub area_unknown_button: String,
     pub area_cleared: String,
     pub ask_in_words: String,
@@ -25,13 +29,19 @@ pub struct Texts {
     pub general_window_intro: String,
     pub alternatives_intro: String,
     pub candidates_intro: String,
+    /// Under an answer when the resident's municipality is unknown: whose service this is.
     pub other_area_note: String,
+    /// The 相談窓口 button pressed, or nothing fits, while the municipality is unknown.
+    pub general_which_area: String,
     pub internal_error: String,
     pub forgotten: String,
     /// `/forget` could not be written to disk: said instead of `forgotten`.
     pub forget_failed: String,
     pub feedback_thanks: String,
     pub feedback_sorry: String,
+    /// `/forget` and 違った in `madoguchi chat`, which records nothing.
+    pub forgotten_unrecorded: String,
+    pub feedback_sorry_unrecorded: String,
     pub expired: String,
     pub menu_intro: String,
     pub menu_empty: String,
@@ -39,6 +49,8 @@ pub struct Texts {
     pub chat_goodbye: String,
     pub card: CardLabels,
     pub buttons: ButtonLabels,
+    /// Messages that are not questions: greetings, thanks, emoji, numbers, English.
+    pub small_talk: SmallTalk,
     pub commands: CommandDescriptions,
     /// Read only by the staff ids of `[telegram] staff` (see `crate::staff`).
     pub staff: StaffTexts,
@@ -70,6 +82,8 @@ pub struct StaffTexts {
     pub unanswered_key: String,
     pub unanswered_no_area: String,
     pub unanswered_no_entry: String,
+    /// Under a question answered with confidence that the resident marked 違った.
+    pub unanswered_marked_wrong: String,
     pub unanswered_more: String,
     pub handled_button: String,
     pub handled_done: String,
@@ -118,7 +132,12 @@ pub struct CardLabels {
     pub address: String,
     pub url: String,
     pub verified: String,
+    /// Before the contact of the body that runs a service without its own (`{title}`).
+    pub reach_via: String,
+    /// A service nobody in `index/` can be reached for (`{area}`: its municipality).
     pub no_contact: String,
+    /// After a phone number written without its area code.
+    pub local_number_note: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -128,7 +147,29 @@ pub struct ButtonLabels {
     pub helpful: String,
     pub not_helpful: String,
     pub general_window: String,
+    /// `{area}`の相談窓口: one per municipality while the resident's is unknown.
+    pub general_window_in: String,
     pub menu: String,
+}
+
+/// Messages that are not questions, and their short replies. The phrase lists are compared
+/// with the whole message (its punctuation, emoji and spaces aside), so 「こんにちは」 is a
+/// greeting and 「こんにちは、母の介護のことで」 a question.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmallTalk {
+    pub greetings: Vec<String>,
+    pub greeting_reply: String,
+    pub thanks: Vec<String>,
+    pub thanks_reply: String,
+    /// Emoji, marks or punctuation only (😭, 🙏🙏🙏, ？？？).
+    pub no_words_reply: String,
+    /// Digits only: a button number typed, or one that does not exist.
+    pub number_reply: String,
+    /// A message in English (no Japanese, not romaji): what the bot can do, then the menu.
+    pub english_reply: String,
+    /// Before an answer to a message in English.
+    pub english_answer_intro: String,
 }
 
 /// What staff read after a reload (`/reload`, and in the staff chat): see `src/telegram/reload.rs`.
@@ -170,6 +211,14 @@ pub struct Category {
     /// Short ASCII key, used in deep links (`/start kosodate`) and button payloads.
     pub key: String,
     pub label: String,
+    /// Broad words a resident may send alone (介護, お金): the reply is this category's
+    /// choices, not one pick.
+    #[serde(default)]
+    pub words: Vec<String>,
+    /// The category of the general windows (なんでも相談): its broad words (相談) give way to a
+    /// field's (介護のことで相談したい → 高齢・介護).
+    #[serde(default)]
+    pub general: bool,
 }
 
 impl Menu {

@@ -199,12 +199,41 @@ pub fn load(index_dir: &Path, options: &LoadOptions) -> LoadReport {
         }
     }
     check_across_entries(&entries, &places, &mut problems);
+    let mut entries: Vec<Entry> = entries.into_iter().map(|(_, e)| e).collect();
+    find_reach_via(&mut entries, &places);
 
     let has_error = problems.iter().any(Problem::is_error);
-    let knowledge =
-        (!has_error).then(|| Knowledge { entries: entries.into_iter().map(|(_, e)| e).collect(), places, wording });
+    let knowledge = (!has_error).then(|| Knowledge { entries, places, wording });
     problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     LoadReport { knowledge, problems, files, municipality_folders }
+}
+
+/// Gives every entry without a contact the entry to ask instead ([`Entry::reach_via`]): the
+/// body its `provider` names (the longest title of an entry of the same municipality with a
+/// contact that the provider text contains: 「大垣市社会福祉協議会(案内)」 → 大垣市社会福祉協議会),
+/// else the municipality's general window when that has a contact. Never itself.
+fn find_reach_via(entries: &mut [Entry], places: &Places) {
+    let reachable: Vec<(String, String, String, entry::Contact)> = entries
+        .iter()
+        .filter(|e| !e.contact.is_empty())
+        .map(|e| (e.id.clone(), e.title.clone(), e.municipality.clone(), e.contact.clone()))
+        .collect();
+    for entry in entries.iter_mut().filter(|e| e.contact.is_empty()) {
+        let provider = entry.provider.as_deref().unwrap_or("");
+        let by_provider = reachable
+            .iter()
+            .filter(|(id, title, municipality, _)| {
+                *id != entry.id && *municipality == entry.municipality && provider.contains(title.as_str())
+            })
+            .max_by_key(|(_, title, _, _)| title.chars().count());
+        let general = places.get(&entry.municipality).map(|m| m.general_window.as_str());
+        let by_general = reachable.iter().find(|(id, ..)| Some(id.as_str()) == general && *id != entry.id);
+        entry.reach_via = by_provider.or(by_general).map(|(id, title, _, contact)| entry::ReachVia {
+            id: id.clone(),
+            title: title.clone(),
+            contact: contact.clone(),
+        });
+    }
 }
 
 fn check_across_entries(entries: &[(PathBuf, Entry)], places: &Places, problems: &mut Vec<Problem>) {
