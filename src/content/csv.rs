@@ -530,7 +530,6 @@ mod tests {
                 phone: Some("03-0000-0000".into()),
                 ..Default::default()
             },
-            reach_via: None,
             source: "区のしおり".into(),
             verified: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
         }

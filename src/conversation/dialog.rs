@@ -87,7 +87,10 @@ pub fn respond_in(
         Input::Text(text) => {
             let decision = engine.decide(&text, state.area.as_deref());
             // Danger first, even in a message that looks like small talk.
-            let small_talk = (decision.kind != Kind::Crisis && engine.crisis().lead(&decision.crisis).is_none())
+            let small_talk = engine
+                .crisis()
+                .lead(&decision.crisis)
+                .is_none()
                 .then(|| small_talk::classify(&text, &texts.small_talk))
                 .flatten();
             if let Some(talk) = small_talk {
@@ -283,14 +286,14 @@ pub fn decision_reply(decision: &Decision, engine: &Engine) -> Reply {
     match decision.kind {
         Kind::Crisis => {
             for c in &decision.candidates {
-                blocks.push(Block::Card(Card::of(engine.entry(c.entry))));
+                blocks.push(Block::Card(Card::of(engine.entry(c.entry), engine.knowledge())));
             }
             buttons.push(vec![general_button(engine)]);
         }
         Kind::Answer => {
             let best = engine.entry(decision.candidates[0].entry);
             blocks.push(Block::Text(texts.answer_intro.clone()));
-            blocks.push(Block::Card(Card::of(best)));
+            blocks.push(Block::Card(Card::of(best, engine.knowledge())));
             let alternatives: Vec<ListItem> =
                 decision.candidates.iter().skip(1).map(|c| ListItem::of(engine.entry(c.entry))).collect();
             if !alternatives.is_empty() {
@@ -330,7 +333,7 @@ pub fn decision_reply(decision: &Decision, engine: &Engine) -> Reply {
             if decision.area.is_some() {
                 blocks.push(Block::Text(texts.general_window_intro.clone()));
                 for &index in &decision.general_windows {
-                    blocks.push(Block::Card(Card::of(engine.entry(index))));
+                    blocks.push(Block::Card(Card::of(engine.entry(index), engine.knowledge())));
                 }
             } else {
                 // Not every municipality's window at once (30 lines on a phone): one button each.
@@ -359,7 +362,7 @@ fn crisis_lead(decision: &Decision, engine: &Engine) -> Vec<Block> {
 fn card_reply(entry: &crate::content::knowledge::Entry, engine: &Engine) -> Reply {
     let labels = &engine.dialogs().texts.buttons;
     Reply {
-        blocks: vec![Block::Card(Card::of(entry))],
+        blocks: vec![Block::Card(Card::of(entry, engine.knowledge()))],
         buttons: vec![vec![
             Button { label: labels.helpful.clone(), payload: Payload::Helpful(entry.id.clone()) },
             Button { label: labels.not_helpful.clone(), payload: Payload::NotHelpful(entry.id.clone()) },

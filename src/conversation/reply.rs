@@ -11,7 +11,7 @@ use crate::conversation::command::Payload;
 use crate::answer::crisis::Contact as EmergencyContact;
 use crate::content::dialogs::template::fill;
 use crate::content::dialogs::Dialogs;
-use crate::content::knowledge::Entry;
+use crate::content::knowledge::{Entry, Knowledge};
 
 // A reply holds a handful of blocks for the moment it is rendered: boxing the card would only
 // add an allocation per answer.
@@ -38,8 +38,15 @@ pub struct Card {
     pub provider: Option<String>,
     pub contact: crate::content::knowledge::Contact,
     /// Whom to ask when `contact` is empty.
-    pub reach_via: Option<crate::content::knowledge::entry::ReachVia>,
+    pub reach_via: Option<ReachVia>,
     pub verified: String,
+}
+
+/// The body a card without a contact of its own points to, with its contact.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReachVia {
+    pub title: String,
+    pub contact: crate::content::knowledge::Contact,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -70,7 +77,8 @@ impl Reply {
 }
 
 impl Card {
-    pub fn of(entry: &Entry) -> Card {
+    /// The card of `entry`; `knowledge` tells whom to ask when it has no contact.
+    pub fn of(entry: &Entry, knowledge: &Knowledge) -> Card {
         Card {
             id: entry.id.clone(),
             title: entry.title.clone(),
@@ -79,7 +87,9 @@ impl Card {
             for_whom: entry.for_whom.clone(),
             provider: entry.provider.clone(),
             contact: entry.contact.clone(),
-            reach_via: entry.reach_via.clone(),
+            reach_via: knowledge
+                .reach_via(entry)
+                .map(|via| ReachVia { title: via.title.clone(), contact: via.contact.clone() }),
             verified: entry.verified.format("%Y-%m-%d").to_string(),
         }
     }

@@ -32,12 +32,15 @@ pub fn classify(text: &str, phrases: &Phrases) -> Option<SmallTalk> {
     if pieces.iter().all(|p| p.chars().all(|c| c.is_ascii_digit())) {
         return Some(SmallTalk::Number);
     }
-    let is = |list: &[String], piece: &str| {
-        list.iter().any(|phrase| fold_long_vowels(&normalize(phrase, &[]).to_lowercase()) == piece)
+    // Each phrase read the way the message was (width, case, long vowels), once per message.
+    let read = |list: &[String]| -> Vec<String> {
+        list.iter().map(|phrase| fold_long_vowels(&normalize(phrase, &[]).to_lowercase())).collect()
     };
-    if pieces.iter().all(|p| is(&phrases.greetings, p) || is(&phrases.thanks, p)) {
-        let thanks = pieces.iter().any(|p| is(&phrases.thanks, p));
-        return Some(if thanks { SmallTalk::Thanks } else { SmallTalk::Greeting });
+    let (greetings, thanks) = (read(&phrases.greetings), read(&phrases.thanks));
+    let is = |list: &[String], piece: &String| list.contains(piece);
+    if pieces.iter().all(|p| is(&greetings, p) || is(&thanks, p)) {
+        let thanked = pieces.iter().any(|p| is(&thanks, p));
+        return Some(if thanked { SmallTalk::Thanks } else { SmallTalk::Greeting });
     }
     (latin(text) == Some(Latin::English)).then_some(SmallTalk::English)
 }
@@ -55,7 +58,6 @@ mod tests {
             no_words_reply: String::new(),
             number_reply: String::new(),
             english_reply: String::new(),
-            english_answer_intro: String::new(),
         }
     }
 

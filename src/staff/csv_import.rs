@@ -228,7 +228,7 @@ pub fn import(config: &Config, file: &Path, options: ImportOptions, today: Naive
         let change = |columns| Change { id: new.id.clone(), title: new.title.clone(), row: Some(row.number), columns };
         match current.get(row.id()) {
             None => report.added.push(change(Vec::new())),
-            Some(Current { entry: Some(old), clean: true, .. }) if same_content(old, new) => continue,
+            Some(Current { entry: Some(old), clean: true, .. }) if old == *new => continue,
             Some(Current { entry: Some(old), .. }) => {
                 let mut columns = csv::differing_columns(old, new);
                 if columns.is_empty() {
@@ -272,12 +272,6 @@ pub fn import(config: &Config, file: &Path, options: ImportOptions, today: Naive
 }
 
 /// An entry file as it is now.
-/// Whether two entries say the same: `reach_via` is found across entries by the loader, not
-/// written in a file or a row, so it is not compared.
-fn same_content(a: &Entry, b: &Entry) -> bool {
-    Entry { reach_via: None, ..a.clone() } == Entry { reach_via: None, ..b.clone() }
-}
-
 struct Current {
     path: PathBuf,
     entry: Option<Entry>,

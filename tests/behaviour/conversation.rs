@@ -152,7 +152,10 @@ fn a_card_without_a_contact_points_to_the_body_that_runs_it_never_to_itself() {
     let card = |id: &str| {
         let entry = engine.entry_by_id(id).unwrap_or_else(|| panic!("{id} in index/"));
         render_plain(
-            &Reply { blocks: vec![Block::Card(madoguchi::conversation::reply::Card::of(entry))], buttons: vec![] },
+            &Reply {
+                blocks: vec![Block::Card(madoguchi::conversation::reply::Card::of(entry, engine.knowledge()))],
+                buttons: vec![],
+            },
             dialogs,
         )
     };

@@ -460,7 +460,8 @@ impl CrisisLayer {
     /// only add what the spelling hid.
     pub fn assess_with(&self, analysis: &Analysis, analyzer: &Analyzer) -> Assessment {
         let mut assessment = self.assess(analysis);
-        let romaji = restore::romaji_as_kana(&analysis.normalized).map(|text| analyzer.analyze_question(&text));
+        let romaji =
+            crate::japanese::romaji::romaji_as_kana(&analysis.normalized).map(|text| analyzer.analyze_question(&text));
         if let Some(romaji) = &romaji {
             self.add_new(&mut assessment, self.assess(romaji));
         }

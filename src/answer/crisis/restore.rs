@@ -227,5 +227,3 @@ impl Restorer {
         Some(out)
     }
 }
-
-pub use crate::japanese::romaji::romaji_as_kana;

@@ -168,8 +168,6 @@ pub struct SmallTalk {
     pub number_reply: String,
     /// A message in English (no Japanese, not romaji): what the bot can do, then the menu.
     pub english_reply: String,
-    /// Before an answer to a message in English.
-    pub english_answer_intro: String,
 }
 
 /// What staff read after a reload (`/reload`, and in the staff chat): see `src/telegram/reload.rs`.

@@ -27,21 +27,8 @@ pub struct Entry {
     pub keywords: Vec<String>,
     pub questions: Vec<String>,
     pub contact: Contact,
-    /// Where to ask when `contact` is empty: the body that runs the service, when `index/` knows
-    /// how to reach it, else the municipality's general window when that is another entry with a
-    /// contact. Found by the loader ([`super::load`]), never written by staff, so a card never
-    /// sends the resident to the card they are reading.
-    pub reach_via: Option<ReachVia>,
     pub source: String,
     pub verified: NaiveDate,
-}
-
-/// Another entry whose contact stands in for an entry without one.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct ReachVia {
-    pub id: String,
-    pub title: String,
-    pub contact: Contact,
 }
 
 /// How to reach the service; every field only where a source gives it.
@@ -332,7 +319,6 @@ impl Entry {
                 address: clean(raw.address),
                 url: clean(raw.url),
             },
-            reach_via: None,
             source: raw.source.trim().to_string(),
             verified,
         };

@@ -39,6 +39,9 @@ pub struct Knowledge {
     pub entries: Vec<Entry>,
     pub places: Places,
     pub wording: Wording,
+    /// For each entry without a contact (by id), the index of the entry to ask instead
+    /// ([`find_reach_via`]): found across entries, so never part of an entry's own content.
+    reach_via: HashMap<String, usize>,
 }
 
 /// What loading found: the knowledge (when there was no error) and every problem.
@@ -72,6 +75,12 @@ impl Knowledge {
     /// looks entries up in the engine's map ([`crate::answer::engine::Engine::entry_by_id`]).
     pub fn entry(&self, id: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.id == id)
+    }
+
+    /// The entry whose contact a card shows for `entry` when it has none of its own: the body
+    /// that runs it, else its municipality's general window (see [`find_reach_via`]).
+    pub fn reach_via(&self, entry: &Entry) -> Option<&Entry> {
+        self.reach_via.get(&entry.id).map(|&index| &self.entries[index])
     }
 
     /// The analyzer rules staff keep in `wording.toml` (stopwords, spelling variants).
@@ -199,41 +208,38 @@ pub fn load(index_dir: &Path, options: &LoadOptions) -> LoadReport {
         }
     }
     check_across_entries(&entries, &places, &mut problems);
-    let mut entries: Vec<Entry> = entries.into_iter().map(|(_, e)| e).collect();
-    find_reach_via(&mut entries, &places);
+    let entries: Vec<Entry> = entries.into_iter().map(|(_, e)| e).collect();
 
     let has_error = problems.iter().any(Problem::is_error);
-    let knowledge = (!has_error).then(|| Knowledge { entries, places, wording });
+    let knowledge = (!has_error).then(|| {
+        let reach_via = find_reach_via(&entries, &places);
+        Knowledge { entries, places, wording, reach_via }
+    });
     problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     LoadReport { knowledge, problems, files, municipality_folders }
 }
 
-/// Gives every entry without a contact the entry to ask instead ([`Entry::reach_via`]): the
+/// For every entry without a contact, the entry to ask instead ([`Knowledge::reach_via`]): the
 /// body its `provider` names (the longest title of an entry of the same municipality with a
 /// contact that the provider text contains: 「大垣市社会福祉協議会(案内)」 → 大垣市社会福祉協議会),
 /// else the municipality's general window when that has a contact. Never itself.
-fn find_reach_via(entries: &mut [Entry], places: &Places) {
-    let reachable: Vec<(String, String, String, entry::Contact)> = entries
-        .iter()
-        .filter(|e| !e.contact.is_empty())
-        .map(|e| (e.id.clone(), e.title.clone(), e.municipality.clone(), e.contact.clone()))
-        .collect();
-    for entry in entries.iter_mut().filter(|e| e.contact.is_empty()) {
+fn find_reach_via(entries: &[Entry], places: &Places) -> HashMap<String, usize> {
+    let reachable: Vec<(usize, &Entry)> = entries.iter().enumerate().filter(|(_, e)| !e.contact.is_empty()).collect();
+    let mut found = HashMap::new();
+    for entry in entries.iter().filter(|e| e.contact.is_empty()) {
         let provider = entry.provider.as_deref().unwrap_or("");
         let by_provider = reachable
             .iter()
-            .filter(|(id, title, municipality, _)| {
-                *id != entry.id && *municipality == entry.municipality && provider.contains(title.as_str())
-            })
-            .max_by_key(|(_, title, _, _)| title.chars().count());
+            .filter(|(_, e)| e.municipality == entry.municipality && provider.contains(e.title.as_str()))
+            .max_by_key(|(_, e)| e.title.chars().count());
         let general = places.get(&entry.municipality).map(|m| m.general_window.as_str());
-        let by_general = reachable.iter().find(|(id, ..)| Some(id.as_str()) == general && *id != entry.id);
-        entry.reach_via = by_provider.or(by_general).map(|(id, title, _, contact)| entry::ReachVia {
-            id: id.clone(),
-            title: title.clone(),
-            contact: contact.clone(),
-        });
+        let by_general = reachable.iter().find(|(_, e)| Some(e.id.as_str()) == general);
+        // Both are entries with a contact, so never `entry` itself, which has none.
+        if let Some(&(index, _)) = by_provider.or(by_general) {
+            found.insert(entry.id.clone(), index);
+        }
     }
+    found
 }
 
 fn check_across_entries(entries: &[(PathBuf, Entry)], places: &Places, problems: &mut Vec<Problem>) {
