@@ -5,10 +5,13 @@
 //!   Rules in `dialogs/crisis.toml` are written against it. The goal is the issue's: every
 //!   urgent message gets the crisis reply, every disclosure at least the gentle lead, at most 1 %
 //!   of the others the crisis reply; the test holds the figures reached so far.
-//! - `tests/crisis/heldout.jsonl` and `heldout-2.jsonl` (written later, once the first had been
-//!   looked at): messages nobody tuned on. Measured and printed beside the
-//!   corpus (`cargo test --test content -- --nocapture`), never a reason to change a rule for
-//!   one message.
+//! - `tests/crisis/heldout.jsonl` and `heldout-2.jsonl`: written as held-out sets, and since
+//!   2026-12-04 read for the rules too (their misses showed which ways of saying danger the
+//!   rules lacked), so they are tuning sets now.
+//! - `tests/crisis/heldout-3.jsonl` (written 2026-12-04 by someone who saw neither the rules nor
+//!   the other sets): messages nobody tuned on. Measured and printed beside the corpus
+//!   (`cargo test --test content -- --nocapture`), never a reason to change a rule for one
+//!   message.
 //!
 //! Each line: `{"text", "expect": "urgent" | "gentle" | "none", "kind", "note"}`; for urgent
 //! lines `kind` is the crisis kind expected to lead, for the others a category of the corpus.
@@ -159,7 +162,9 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     let heldout = Report::of(engine, &corpus("heldout.jsonl"));
     heldout.print("held out (tests/crisis/heldout.jsonl, measured only)");
     let second = Report::of(engine, &corpus("heldout-2.jsonl"));
-    second.print("held out, second set (tests/crisis/heldout-2.jsonl, written 2026-12-03, measured only)");
+    second.print("held out, second set (tests/crisis/heldout-2.jsonl, written 2026-12-03, tuned on since 2026-12-04)");
+    let third = Report::of(engine, &corpus("heldout-3.jsonl"));
+    third.print("held out, third set (tests/crisis/heldout-3.jsonl, written 2026-12-04, measured only)");
 
     let (urgent, met, _) = report.sum(0);
     let (gentle, led, _) = report.sum(1);
@@ -167,9 +172,9 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     assert!(urgent >= 300 && others >= 300, "the corpus holds {urgent} danger and {others} ordinary messages");
     // The bar is every urgent message met, every disclosure led, at most 1 % false
     // alarms. Not reached yet (the figures are printed above and in the note); these are
-    // the figures reached on 2026-12-03, so a rule change can only move them towards the bar.
+    // the figures reached on 2026-12-04, so a rule change can only move them towards the bar.
     // Raise them with every improvement; never lower them.
-    const URGENT_MET: usize = 330;
+    const URGENT_MET: usize = 331;
     const GENTLE_LED: usize = 30;
     const FALSE_ALARMS: usize = 18;
     assert!(

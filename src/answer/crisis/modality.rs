@@ -103,10 +103,13 @@ impl ModalityLexicon {
                 break;
             }
             end += 1;
-            // 思う and 考える carry the tense of a thought (死にたいと思っていた).
+            // 思う and 考える carry the tense of a thought (死にたいと思っていた); とき, 場合 and
+            // 際 make the mention a clause of what follows (迷子になったときのために).
             let thinking = matches!(m.base.as_str(), "思う" | "考える");
+            let when = matches!(m.base.as_str(), "とき" | "時" | "場合" | "際");
             if !is_function(m)
                 && !thinking
+                && !when
                 && m.pos != PartOfSpeech::Symbol
                 && !self.is_any(cx, end - 1, &[&self.worry, &self.reporting, &self.denial])
             {

@@ -190,19 +190,30 @@ fn spellings_of(base: &str, analyzer: &Analyzer) -> Vec<String> {
 pub fn is_function(m: &Morpheme) -> bool {
     match m.pos {
         PartOfSpeech::Particle(_) | PartOfSpeech::Auxiliary => true,
-        PartOfSpeech::Verb { dependent } | PartOfSpeech::Adjective { dependent } => dependent,
+        // まう, ちまう, じまう: しまう as Nagoya, Kansai and Tokyo speech say it (死んでまいたい,
+        // 死んじまいたい), which IPADIC takes for a verb of its own.
+        PartOfSpeech::Verb { dependent } => dependent || matches!(m.base.as_str(), "まう" | "ちまう" | "じまう"),
+        PartOfSpeech::Adjective { dependent } => dependent,
         PartOfSpeech::Noun { dependent, suffix, .. } => dependent || suffix,
         _ => false,
     }
 }
 
 /// Same ending, another spelling: the conjunctive て is で after some verbs (死んで); the
-/// passive れる is られる after a verb of the ichidan class (殴られる, 閉じ込められる).
+/// passive れる is られる after a verb of the ichidan class (殴られる, 閉じ込められる); ほう is
+/// also written 方 (死んだ方がいい).
 pub fn same_base(a: &str, b: &str) -> bool {
     a == b
         || matches!(
             (a, b),
-            ("て", "で") | ("で", "て") | ("た", "だ") | ("だ", "た") | ("れる", "られる") | ("られる", "れる")
+            ("て", "で")
+                | ("で", "て")
+                | ("た", "だ")
+                | ("だ", "た")
+                | ("れる", "られる")
+                | ("られる", "れる")
+                | ("ほう", "方")
+                | ("方", "ほう")
         )
 }
 

@@ -532,17 +532,21 @@ pub fn normalize(text: &str, variants: &[(String, String)]) -> String {
     }
     // A small vowel after a kana it does not combine with (しにたぃ, くれなぃ, すごぉい) is
     // casual typing of the vowel itself: written full size, the word is its own again. The
-    // pairs that spell one sound (てぃ, ふぁ, うぇ, しぇ, つぁ) keep theirs.
+    // pairs that spell one sound (てぃ, ふぁ, うぇ, しぇ, つぁ) keep theirs. After a kanji
+    // (手ぇあげる, 目ぇ覚めん, 気ぃつけて) it draws out a one-kanji word in speech: dropped, or
+    // IPADIC reads the kana after it as one unknown word.
     if out.contains(['ぁ', 'ぃ', 'ぅ', 'ぇ', 'ぉ']) {
         let mut previous = ' ';
         out = out
             .chars()
-            .map(|c| {
-                let full = match c {
-                    'ぁ' | 'ぃ' | 'ぅ' | 'ぇ' | 'ぉ' if matches!(previous, 'ぁ'..='ゖ') && !combines(previous, c) => {
-                        char::from_u32(c as u32 + 1).unwrap_or(c)
-                    }
-                    c => c,
+            .filter_map(|c| {
+                let small = matches!(c, 'ぁ' | 'ぃ' | 'ぅ' | 'ぇ' | 'ぉ');
+                let full = if small && is_kanji(previous) {
+                    None
+                } else if small && matches!(previous, 'ぁ'..='ゖ') && !combines(previous, c) {
+                    char::from_u32(c as u32 + 1)
+                } else {
+                    Some(c)
                 };
                 previous = c;
                 full
@@ -555,6 +559,11 @@ pub fn normalize(text: &str, variants: &[(String, String)]) -> String {
         }
     }
     out
+}
+
+/// A kanji (CJK unified ideographs and their extension A, and 々).
+fn is_kanji(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '々')
 }
 
 /// Whether a small vowel after `kana` spells one sound with it (てぃ, ふぁ, しぇ), as in loan
