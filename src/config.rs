@@ -27,6 +27,7 @@ pub struct Config {
     pub telegram: TelegramConfig,
     pub records: RecordsConfig,
     pub freshness: FreshnessConfig,
+    pub web: WebConfig,
 }
 
 /// How sure the engine must be before it gives one answer instead of saying it is unsure.
@@ -53,6 +54,48 @@ pub struct TelegramConfig {
     pub staff_chat: Option<i64>,
     /// When the daily summary is posted to `staff_chat`, Japan time (`"08:30"`); none without it.
     pub daily_summary: Option<DailyTime>,
+}
+
+/// The web channel (`madoguchi web`, and `madoguchi run` when `listen` is set).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// The address the chat page and the staff console are served on (`"127.0.0.1:8080"`);
+    /// none: `madoguchi run` serves Telegram only (`madoguchi web` then needs `--listen`).
+    pub listen: Option<String>,
+    /// The sites allowed to show the chat page in a frame (`"https://www.city.example.jp"`);
+    /// none: only madoguchi's own pages.
+    pub frame_ancestors: Vec<String>,
+    /// The reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed; from
+    /// anyone else those headers are ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Messages one address may send a minute before it is asked to wait.
+    pub messages_per_minute: u32,
+    /// Login attempts one address may make a minute on the staff console.
+    pub logins_per_minute: u32,
+    /// The staff console's accounts (`madoguchi staff add NAME` writes one).
+    pub staff: Vec<StaffAccount>,
+}
+
+/// One staff account of the console: a name and an argon2 hash of the password (PHC string).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffAccount {
+    pub name: String,
+    pub password_hash: String,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            listen: None,
+            frame_ancestors: Vec::new(),
+            trusted_proxies: Vec::new(),
+            messages_per_minute: 20,
+            logins_per_minute: 5,
+            staff: Vec::new(),
+        }
+    }
 }
 
 /// A time of day in Japan time, written `"HH:MM"` in config.toml.
@@ -96,6 +139,7 @@ impl Default for Config {
             telegram: TelegramConfig::default(),
             records: RecordsConfig::default(),
             freshness: FreshnessConfig::default(),
+            web: WebConfig::default(),
         }
     }
 }

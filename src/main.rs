@@ -75,6 +75,12 @@ enum Command {
         #[arg(long)]
         reset_data: bool,
     },
+    /// Serve the web chat page alone (no Telegram token needed); SIGTERM or Ctrl-C stops it.
+    Web {
+        /// Where to listen (else config.toml's [web] listen), e.g. 127.0.0.1:8080.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
     /// Show what the engine would answer and why (for staff): terms, bridges, area, candidates.
     Explain {
         /// The resident's municipality (世田谷区, 西東京市, 大垣市); else read from the question.
@@ -161,7 +167,7 @@ fn main() -> ExitCode {
     // printing commands take the default (end quietly, like any Unix tool); the bot keeps
     // ignoring it, since a closed socket must be an error it can handle, not its death.
     #[cfg(unix)]
-    if !matches!(cli.command, Command::Run { .. }) {
+    if !matches!(cli.command, Command::Run { .. } | Command::Web { .. }) {
         // SAFETY: called at start-up before any thread is spawned; only resets a disposition.
         unsafe {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
@@ -247,6 +253,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config.telegram.api_url = Some(url);
             }
             madoguchi::channels::telegram::run(&config, reset_data, today)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Web { listen } => {
+            madoguchi::channels::web::run(&config, listen.as_deref(), today)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Stats { days, json } => {

@@ -66,10 +66,10 @@ use teloxide::types::{BotCommand, ChatId, InlineKeyboardMarkup, LinkPreviewOptio
 use teloxide::{ApiError, Bot, RequestError};
 
 use crate::answer::engine::Engine;
+use crate::channels::turn::take_turn;
 use crate::config::Config;
 use crate::content::dialogs::texts::Texts;
 use crate::conversation::command::Command;
-use crate::conversation::dialog::{respond, Event, Input};
 use crate::conversation::reply::Reply;
 use crate::serving::live::LiveEngine;
 use crate::serving::store::{Outbound, Store};
@@ -157,14 +157,34 @@ pub fn run(config: &Config, reset_data: bool, today: chrono::NaiveDate) -> anyho
         ..Options::new(token, api_url, config.records.retention_days)
     };
     tracing::info!(data_dir = %data_dir.display(), api = %options.api_url, "starting");
-    let result = runtime.block_on(serve_live(engine, store.clone(), options, shutdown_signal()));
+    let web = crate::channels::web::Web::new(engine.clone(), store.clone(), config);
+    let result = runtime.block_on(async {
+        // The web channel beside the bot, on the same engine and store, when [web] listen is set.
+        let web_server = match &config.web.listen {
+            Some(listen) => {
+                let listener = crate::channels::web::bind(listen).await?;
+                tracing::info!(listen, "serving the web chat too");
+                Some(tokio::spawn(crate::channels::web::serve(listener, Arc::new(web), shutdown_signal())))
+            }
+            None => None,
+        };
+        let result = serve_live(engine, store.clone(), options, shutdown_signal()).await;
+        if let Some(server) = web_server {
+            match tokio::time::timeout(STOP_GRACE, server).await {
+                Ok(Ok(Err(e))) => tracing::error!("the web server failed: {e:#}"),
+                Ok(Err(e)) => tracing::error!("the web server panicked: {e}"),
+                _ => {}
+            }
+        }
+        result
+    });
     store.flush().context("flushing the database")?;
     // Do not wait for blocked tasks (a send still retrying) beyond the grace period.
     runtime.shutdown_timeout(Duration::from_secs(1));
     result
 }
 
-fn init_logging() {
+pub(crate) fn init_logging() {
     let spec = std::env::var("RUST_LOG").ok().filter(|s| !s.trim().is_empty());
     let mut filter = spec
         .as_deref()
@@ -302,7 +322,7 @@ pub async fn serve_live(
         })
         .build();
 
-    let upkeep_task = tokio::spawn(upkeep(store.clone(), options.retention_days));
+    let upkeep_task = tokio::spawn(crate::serving::upkeep::run(store.clone(), options.retention_days));
     let stopper = tokio::spawn(async move {
         shutdown.await;
         let _ = stop_fetching.send(true);
@@ -385,46 +405,6 @@ async fn register_commands(bot: &Bot, engine: &Engine, retry: &Retry) {
 /// Telegram's command list: each command with its description from `dialogs/texts.toml`.
 fn bot_commands<'a>(commands: impl Iterator<Item = &'a Command>, texts: &Texts) -> Vec<BotCommand> {
     commands.filter_map(|c| Some(BotCommand::new(c.name(), c.description(texts)?))).collect()
-}
-
-/// Hourly: purges old question text and empties the sent journal. Every half minute: checks
-/// that the data directory is still there (removed, everything would be gone at the restart).
-async fn upkeep(store: Arc<Store>, retention_days: u32) {
-    let mut every = tokio::time::interval(Duration::from_secs(30));
-    let mut ticks = 0u64;
-    let mut told_removed = false;
-    loop {
-        every.tick().await;
-        if !store.still_on_disk() {
-            if !told_removed {
-                tracing::error!(
-                    "データフォルダ {} が消されたか置き換えられました。今の記録は再起動で失われます。フォルダを戻してから再起動してください。 / the data directory was removed or replaced while running: what is recorded now is lost at the next start",
-                    store.dir().display()
-                );
-                told_removed = true;
-            }
-            continue;
-        }
-        told_removed = false;
-        if store.retry_forgets() > 0 {
-            tracing::warn!("some /forget requests are still not done; tried again in 30 s");
-        }
-        ticks += 1;
-        if ticks % 120 != 1 {
-            continue;
-        }
-        match store.purge_old_text(retention_days, Utc::now()) {
-            Ok(0) => {}
-            Ok(n) => tracing::info!("purged the text of {n} question(s) older than {retention_days} days"),
-            Err(e) => tracing::error!("purging old records failed: {e}"),
-        }
-        let journal = store.clone();
-        match tokio::task::spawn_blocking(move || journal.apply_sent_journal()).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::error!("cannot empty the sent journal: {e}"),
-            Err(e) => tracing::error!("emptying the sent journal failed: {e}"),
-        }
-    }
 }
 
 struct Shared {
@@ -519,38 +499,7 @@ async fn handle(update: &Update, bot: &Api, shared: &Shared) -> anyhow::Result<V
     }
     let (store, engine) = (&shared.store, &*engine);
     let chat = store.chat_key(incoming.chat_id);
-    let state = store.state(&chat).unwrap_or_else(|e| {
-        tracing::error!(?chat, "cannot read the chat state, starting afresh: {e}");
-        Default::default()
-    });
-    let input = incoming.input.clone();
-    let (next, replies, events) = std::panic::catch_unwind(AssertUnwindSafe(|| respond(&state, input, engine)))
-        .unwrap_or_else(|_| {
-            // Not the input itself: a resident's words never go to the log.
-            let what = match &incoming.input {
-                Input::Text(text) => format!("a text of {} characters", text.chars().count()),
-                Input::Command { command, .. } => format!("the command /{command}"),
-                Input::UnknownCommand(_) => "an unknown command".to_string(),
-                Input::Button(payload) => format!("the button {payload}"),
-                Input::UnknownButton => "a button madoguchi did not make".to_string(),
-                Input::NotText => "a message without text".to_string(),
-            };
-            tracing::error!(?chat, "the dialog panicked on {what}");
-            (state.clone(), vec![Reply::text(&engine.dialogs().texts.internal_error)], Vec::new())
-        });
-    let mut replies = replies;
-    if let Err(e) = store.apply(&chat, &events, Utc::now()) {
-        tracing::error!(?chat, "cannot store the records: {e}");
-        if events.contains(&Event::Forget) {
-            // Never 「消しました」 for an erasure not made: the store retries it, and says so.
-            replies = vec![Reply::text(&engine.dialogs().texts.forget_failed)];
-        }
-    }
-    if !events.contains(&Event::Forget) {
-        if let Err(e) = store.save_state(&chat, &next) {
-            tracing::error!(?chat, "cannot store the chat state: {e}");
-        }
-    }
+    let mut replies = take_turn(store, &chat, incoming.input.clone(), engine);
     if incoming.edited && !replies.is_empty() {
         // After the answer, never before it: crisis contacts always come first.
         replies.push(Reply::text(&engine.dialogs().texts.edited_note));

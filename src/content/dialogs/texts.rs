@@ -56,6 +56,40 @@ pub struct Texts {
     pub staff: StaffTexts,
     /// What staff read after a reload (`/reload`, and in the staff chat).
     pub reload: ReloadTexts,
+    /// The chat page of the web channel (its labels and its own few messages).
+    pub web: WebTexts,
+}
+
+/// The words of the web chat page around the conversation (which is the same as Telegram's):
+/// the page's labels, and what the page says when a message could not be taken.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebTexts {
+    pub page_title: String,
+    pub heading: String,
+    /// Under the heading: what the page is for, and that an emergency is 119/110.
+    pub intro: String,
+    pub input_label: String,
+    pub placeholder: String,
+    pub send: String,
+    /// Announced while a message is on its way.
+    pub sending: String,
+    pub larger_text: String,
+    pub high_contrast: String,
+    pub forget: String,
+    /// How the resident's and madoguchi's messages are named to a screen reader.
+    pub you: String,
+    pub bot: String,
+    /// Shown when the browser runs no JavaScript.
+    pub noscript: String,
+    /// The same address sent too many messages in a minute (the text stays in the box).
+    pub too_many: String,
+    /// A message larger than the page takes (`{limit}` characters).
+    pub too_long: String,
+    /// The message could not reach madoguchi (network): the text stays in the box.
+    pub network_error: String,
+    /// A request the page did not make (another site's form, a stale page): reload the page.
+    pub refused: String,
 }
 
 /// The words of the staff commands (`/stats`, `/unanswered`, `/test`) and of `madoguchi stats`

@@ -379,6 +379,15 @@ impl Store {
         chat_tag(&self.key, chat_id)
     }
 
+    /// The keyed hash of a web chat's random id (its cookie): a name apart from every
+    /// Telegram chat's, known only through the salt like them.
+    pub fn web_chat_key(&self, chat_id: &str) -> ChatKey {
+        let tag = hmac::sign(&self.key, format!("web:{chat_id}").as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(tag.as_ref());
+        ChatKey(out)
+    }
+
     pub fn state(&self, chat: &ChatKey) -> Result<ChatState, StoreError> {
         match self.chats.get(chat.as_bytes())?.and_then(|bytes| self.open_for_life(chat, &bytes)) {
             Some(json) => Ok(serde_json::from_slice(&json)?),
