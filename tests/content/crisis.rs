@@ -176,7 +176,7 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     // Raise them with every improvement; never lower them.
     const URGENT_MET: usize = 331;
     const GENTLE_LED: usize = 30;
-    const FALSE_ALARMS: usize = 18;
+    const FALSE_ALARMS: usize = 17;
     assert!(
         met >= URGENT_MET,
         "urgent messages met {met} of {urgent}: fewer than the {URGENT_MET} reached before (misses listed above)"
@@ -366,6 +366,9 @@ fn danger_is_read_from_words_not_substrings() {
         "父が脳梗塞で倒れて、退院後の介護が心配",
         "申請したのに返事がない",
         "死ぬほど忙しい",
+        // The いる of 探している is grammar, and a high place asked about is not one looked for.
+        "高い所の電球を替えてくれる人を探している",
+        "高い所の電球を替えてくれる人はいますか",
     ] {
         assert_eq!(lead(question).1, None, "{question}");
     }

@@ -147,6 +147,9 @@ impl Lexicon {
     pub fn find(&self, morphemes: &[Morpheme]) -> Vec<Found> {
         let mut found = Vec::new();
         for (i, m) in morphemes.iter().enumerate() {
+            if is_aspect_auxiliary(m) {
+                continue;
+            }
             let Some(ids) = self.by_first_base.get(m.base.as_str()) else { continue };
             for &id in ids {
                 let parts = &self.words[id].parts;
@@ -184,6 +187,15 @@ fn spellings_of(base: &str, analyzer: &Analyzer) -> Vec<String> {
         }
     }
     spellings
+}
+
+/// A verb after て that only says how an action runs (探して|いる, 持って|くる, 食べて|しまう):
+/// an ending, never the word いる or くる of a rule, for 「人を探している」 is not 「屋上にいる」.
+/// The verbs of giving and receiving (替えて|もらう, 来て|くれる) are left words: whether
+/// someone does a thing for a child is what a rule may ask.
+fn is_aspect_auxiliary(m: &Morpheme) -> bool {
+    matches!(m.pos, PartOfSpeech::Verb { dependent: true })
+        && matches!(m.base.as_str(), "いる" | "おる" | "ある" | "くる" | "来る" | "いく" | "行く" | "しまう" | "おく" | "みる")
 }
 
 /// A morpheme that only carries grammar: what may stand between a word and its ending.
