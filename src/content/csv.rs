@@ -98,11 +98,17 @@ pub fn differing_columns(old: &Entry, new: &Entry) -> Vec<&'static str> {
 
 /// Every entry as one CSV row, with a BOM and the header row.
 pub fn export(entries: &[Entry]) -> String {
+    export_cells(entries.iter().map(entry_cells))
+}
+
+/// Rows of cells (in [`COLUMNS`] order) as a CSV like [`export`]'s: the staff console's form
+/// is one such row.
+pub fn export_cells(rows: impl IntoIterator<Item = [String; 19]>) -> String {
     let mut writer = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
     // Writing into a Vec cannot fail.
     writer.write_record(COLUMNS).expect("writing to memory");
-    for entry in entries {
-        writer.write_record(entry_cells(entry)).expect("writing to memory");
+    for cells in rows {
+        writer.write_record(cells).expect("writing to memory");
     }
     let bytes = writer.into_inner().expect("writing to memory");
     let mut text = String::from(BOM);

@@ -128,7 +128,17 @@ impl fmt::Display for ImportReport {
 /// entries that changed. `Err` only for trouble outside the CSV (unreadable files, disk errors).
 pub fn import(config: &Config, file: &Path, options: ImportOptions, today: NaiveDate) -> anyhow::Result<ImportReport> {
     let bytes = std::fs::read(file).with_context(|| format!("{} を読めません", file.display()))?;
-    let (rows, csv_problems) = csv::read(&bytes);
+    import_bytes(config, &bytes, options, today)
+}
+
+/// [`import`] of a CSV already read (an upload on the staff console).
+pub fn import_bytes(
+    config: &Config,
+    bytes: &[u8],
+    options: ImportOptions,
+    today: NaiveDate,
+) -> anyhow::Result<ImportReport> {
+    let (rows, csv_problems) = csv::read(bytes);
     let mut report = ImportReport { rows: rows.len(), cells: csv_problems, ..ImportReport::default() };
     if report.error_count() > 0 {
         return Ok(report);
@@ -270,6 +280,32 @@ pub fn import(config: &Config, file: &Path, options: ImportOptions, today: Naive
     report.written = !(writes.is_empty() && removals.is_empty());
     Ok(report)
 }
+
+/// One entry saved from the staff console's form: `cells` in [`csv::COLUMNS`] order, checked
+/// with every other entry as an import of the whole of `index/` with that one row changed (or
+/// added), so a form meets exactly the rules a CSV and a file meet. The edited row is row 2 of
+/// that CSV ([`FORM_ROW`]): its problems are the form's, by column.
+pub fn save_entry(
+    config: &Config,
+    cells: [String; 19],
+    dry_run: bool,
+    today: NaiveDate,
+) -> anyhow::Result<ImportReport> {
+    let checked = app::check(config, today);
+    let Some(knowledge) = checked.knowledge else {
+        bail!(
+            "index/ または dialogs/ にエラーが {} 件あります。先に index check のエラーを直してください",
+            checked.error_count()
+        );
+    };
+    let id = cells[0].trim().to_string();
+    let others = knowledge.entries.iter().filter(|e| e.id != id).map(csv::entry_cells);
+    let text = csv::export_cells(std::iter::once(cells).chain(others));
+    import_bytes(config, text.as_bytes(), ImportOptions { allow_remove: false, dry_run }, today)
+}
+
+/// The spreadsheet row [`save_entry`] puts the form on.
+pub const FORM_ROW: usize = 2;
 
 /// An entry file as it is now.
 struct Current {

@@ -42,6 +42,9 @@
 //!   posted to the staff chat, so a restart neither repeats nor skips it; `check` → the
 //!   HMAC of a fixed text under the salt, written when the database is made.
 //!
+//! - `changes`: sequence → [`StaffChange`] (JSON): who changed which entry's fields from the
+//!   staff console, and when. Staff names only, never a resident's words.
+//!
 //! A record's key ends with a sequence number unique in the database ([`RecordRef`]): staff
 //! buttons and the CLI name a question by it, without the chat key.
 //!
@@ -202,6 +205,20 @@ pub struct Record {
     pub helpful: Option<bool>,
 }
 
+/// One edit of an entry from the staff console, for its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffChange {
+    pub time: DateTime<Utc>,
+    /// The staff account's name.
+    pub who: String,
+    pub entry: String,
+    pub title: String,
+    /// Whether the entry was new.
+    pub added: bool,
+    /// The fields (TOML keys) whose values changed.
+    pub fields: Vec<String>,
+}
+
 /// A [`Record`] as the `records` tree holds it: the question only sealed.
 #[derive(Serialize, Deserialize)]
 struct StoredRecord {
@@ -245,6 +262,7 @@ pub struct Store {
     meta: sled::Tree,
     inbox: sled::Tree,
     outbox: sled::Tree,
+    changes: sled::Tree,
     /// The journal of sent outbox keys ([`Store::sent`]).
     sent: std::sync::Mutex<std::fs::File>,
     /// The keys every resident text in the database is sealed with ([`keyring`]).
@@ -324,6 +342,7 @@ impl Store {
                 meta: db.open_tree("meta")?,
                 inbox: db.open_tree("inbox")?,
                 outbox: db.open_tree("outbox")?,
+                changes: db.open_tree("changes")?,
                 sent: std::sync::Mutex::new(sent),
                 db,
                 key,
@@ -627,6 +646,31 @@ impl Store {
             if record.time >= since {
                 if let Some(reference) = RecordRef::of_key(&key) {
                     out.push((reference, record));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Keeps one staff edit in the history (flushed: a change to `index/` is never unrecorded).
+    pub fn record_change(&self, change: &StaffChange) -> Result<(), StoreError> {
+        let key = self.db.generate_id()?.to_be_bytes();
+        let value = serde_json::to_vec(change)?;
+        self.changes.insert(key, value)?;
+        self.changes.flush()?;
+        Ok(())
+    }
+
+    /// The staff edits, newest first; of one entry when `entry` is given.
+    pub fn changes(&self, entry: Option<&str>, limit: usize) -> Result<Vec<StaffChange>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.changes.iter().rev() {
+            let (_, value) = item?;
+            let change: StaffChange = serde_json::from_slice(&value)?;
+            if entry.is_none_or(|id| id == change.entry) {
+                out.push(change);
+                if out.len() == limit {
+                    break;
                 }
             }
         }
@@ -1162,6 +1206,31 @@ mod tests {
         assert_eq!(Store::open(dir.path()).unwrap().chat_key(42), a);
         let other = tempfile::tempdir().unwrap();
         assert_ne!(Store::open(other.path()).unwrap().chat_key(42), a);
+    }
+
+    #[test]
+    fn staff_changes_are_kept_across_a_restart_newest_first_and_per_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let change = |entry: &str, field: &str| StaffChange {
+            time: Utc::now(),
+            who: "sato".into(),
+            entry: entry.into(),
+            title: "配食サービス".into(),
+            added: false,
+            fields: vec![field.into()],
+        };
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store.record_change(&change("setagaya/a", "summary")).unwrap();
+            store.record_change(&change("setagaya/b", "phone")).unwrap();
+            store.record_change(&change("setagaya/a", "hours")).unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let of_a: Vec<_> =
+            store.changes(Some("setagaya/a"), 10).unwrap().into_iter().map(|c| c.fields[0].clone()).collect();
+        assert_eq!(of_a, ["hours", "summary"]);
+        let all = store.changes(None, 2).unwrap();
+        assert_eq!(all.iter().map(|c| c.entry.as_str()).collect::<Vec<_>>(), ["setagaya/a", "setagaya/b"]);
     }
 
     #[test]
