@@ -6,6 +6,7 @@
 //!    GET  /               chat.rs + page.rs: the chat page (assets/ embedded in the binary)
 //!    POST /chat           chat.rs: cookie id ─► turn::take_turn ─► replies as HTML fragments
 //!    GET  /assets/…       the page's CSS and JavaScript
+//!    /staff/…             console/: the staff console (its own sessions, CSRF, pages)
 //! ```
 //!
 //! - Nothing here decides what to say: the conversation is [`crate::conversation::dialog`]'s,
@@ -20,6 +21,7 @@
 
 mod chat;
 mod client;
+pub mod console;
 mod page;
 
 use std::future::Future;
@@ -55,14 +57,29 @@ pub struct Web {
     pub settings: WebConfig,
     /// `[records] retention_days`: how long the chat cookie is kept.
     pub retention_days: u32,
+    /// Where `index/` is and how it is checked, for the console's saves.
+    pub config: Config,
     pub(crate) messages: RateLimiter,
+    pub(crate) logins: RateLimiter,
+    pub(crate) sessions: console::session::Sessions,
+    /// Held while the console writes `index/`: one save at a time.
+    pub(crate) edits: std::sync::Mutex<()>,
 }
 
 impl Web {
     pub fn new(engine: Arc<LiveEngine>, store: Arc<Store>, config: &Config) -> Web {
         let settings = config.web.clone();
-        let messages = RateLimiter::per_minute(settings.messages_per_minute);
-        Web { engine, store, settings, retention_days: config.records.retention_days, messages }
+        Web {
+            engine,
+            store,
+            messages: RateLimiter::per_minute(settings.messages_per_minute),
+            logins: RateLimiter::per_minute(settings.logins_per_minute),
+            settings,
+            retention_days: config.records.retention_days,
+            config: config.clone(),
+            sessions: Default::default(),
+            edits: std::sync::Mutex::new(()),
+        }
     }
 }
 
@@ -74,8 +91,9 @@ pub fn router(web: Arc<Web>) -> Router {
         .route("/chat", post(chat::message))
         .route("/assets/chat.js", get(chat::script))
         .route("/assets/chat.css", get(chat::style))
-        .with_state(web)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .merge(console::routes())
+        .with_state(web)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
