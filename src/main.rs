@@ -38,6 +38,16 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum StaffCommand {
+    /// Add an account (or give an existing one a new password): asks for the password and
+    /// writes its argon2 hash into config.toml, keeping the file's comments.
+    Add {
+        /// The name staff type at the login.
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Answer a question as a resident would read it (or as JSON).
     Ask {
@@ -80,6 +90,11 @@ enum Command {
         /// Where to listen (else config.toml's [web] listen), e.g. 127.0.0.1:8080.
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
+    },
+    /// Staff accounts of the web console (`[web] staff` in config.toml).
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
     },
     /// Show what the engine would answer and why (for staff): terms, bridges, area, candidates.
     Explain {
@@ -253,6 +268,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config.telegram.api_url = Some(url);
             }
             madoguchi::channels::telegram::run(&config, reset_data, today)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Staff { command: StaffCommand::Add { name } } => {
+            let password = read_password()?;
+            madoguchi::channels::web::console::accounts::add(&cli.config, &name, &password)?;
+            println!(
+                "職員のアカウント「{name}」を {} に書きました。動いているサーバーは再起動すると使えます。",
+                cli.config.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Web { listen } => {
@@ -448,4 +472,50 @@ fn batch_question(line: &str) -> (String, Option<String>) {
         Ok(parsed) => (parsed.q, parsed.area),
         Err(_) => (line.to_string(), None),
     }
+}
+
+/// The new password, typed twice without echo at a terminal, or one line of standard input
+/// (a script's).
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        let password = line.trim_end_matches(['\r', '\n']).to_string();
+        anyhow::ensure!(
+            password.chars().count() >= 10,
+            "パスワードは10文字以上にしてください / the password needs 10 characters or more"
+        );
+        return Ok(password);
+    }
+    let first = prompt_hidden("パスワード: ")?;
+    anyhow::ensure!(
+        first.chars().count() >= 10,
+        "パスワードは10文字以上にしてください / the password needs 10 characters or more"
+    );
+    let second = prompt_hidden("もう一度: ")?;
+    anyhow::ensure!(first == second, "2回のパスワードが違います。何も書いていません / the passwords differ");
+    Ok(first)
+}
+
+/// One line read with the terminal's echo off.
+fn prompt_hidden(prompt: &str) -> anyhow::Result<String> {
+    eprint!("{prompt}");
+    std::io::stderr().flush()?;
+    // SAFETY: termios calls on standard input's descriptor with a struct they fill.
+    let mut saved: libc::termios = unsafe { std::mem::zeroed() };
+    let have_terminal = unsafe { libc::tcgetattr(0, &mut saved) } == 0;
+    if have_terminal {
+        let mut quiet = saved;
+        quiet.c_lflag &= !libc::ECHO;
+        unsafe { libc::tcsetattr(0, libc::TCSANOW, &quiet) };
+    }
+    let mut line = String::new();
+    let read = std::io::stdin().lock().read_line(&mut line);
+    if have_terminal {
+        unsafe { libc::tcsetattr(0, libc::TCSANOW, &saved) };
+    }
+    eprintln!();
+    read?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
