@@ -74,12 +74,15 @@ impl Browser {
 
     /// Waits for an element matching `css`, for up to 15 s.
     pub async fn wait(&self, css: &str) -> fantoccini::elements::Element {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no {css} on the page: {e}"))
+        match self.client.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css(css)).await {
+            Ok(element) => element,
+            Err(e) => {
+                // What the page shows instead, so a failure says why.
+                let url = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+                let source = self.client.source().await.unwrap_or_default();
+                panic!("no {css} on the page: {e}\n{url}\n{source}")
+            }
+        }
     }
 
     /// Waits until the page's conversation holds `count` madoguchi messages at least.

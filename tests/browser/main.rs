@@ -11,4 +11,6 @@ mod common;
 mod web_server;
 
 mod browser;
+mod console_http;
 mod resident;
+mod staff;

@@ -17,7 +17,13 @@ pub struct WebServer {
     pub stop: Option<tokio::sync::oneshot::Sender<()>>,
     pub task: tokio::task::JoinHandle<anyhow::Result<()>>,
     _data: tempfile::TempDir,
+    /// The copy of index/ and dialogs/ an editable server serves (and staff write to).
+    pub workspace: Option<tempfile::TempDir>,
 }
+
+/// The staff account every console test signs in with.
+pub const STAFF_NAME: &str = "sato";
+pub const STAFF_PASSWORD: &str = "窓口のテスト用パスワード";
 
 /// Serves the real index/ and dialogs/ with `adjust` applied to the config first.
 pub async fn start(adjust: impl FnOnce(&mut Config)) -> WebServer {
@@ -37,7 +43,50 @@ pub async fn start(adjust: impl FnOnce(&mut Config)) -> WebServer {
     let task = tokio::spawn(web::serve(listener, web, async {
         let _ = stopped.await;
     }));
-    WebServer { base, store, stop: Some(stop), task, _data: data }
+    WebServer { base, store, stop: Some(stop), task, _data: data, workspace: None }
+}
+
+/// A server on a copy of index/ and dialogs/, reloadable like the real one, with one staff
+/// account ([`STAFF_NAME`]): for the console's tests, which write entries.
+pub async fn start_editable() -> WebServer {
+    let copy = tempfile::tempdir().unwrap();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for folder in ["index", "dialogs"] {
+        copy_dir(&repo.join(folder), &copy.path().join(folder));
+    }
+    let mut config = common::config();
+    config.index_dir = copy.path().join("index");
+    config.dialogs_dir = copy.path().join("dialogs");
+    let hash = madoguchi::channels::web::console::session::hash_password(STAFF_PASSWORD).unwrap();
+    config.web.staff = vec![madoguchi::config::StaffAccount { name: STAFF_NAME.into(), password_hash: hash }];
+    let data = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(data.path()).unwrap());
+    let opened = config.clone();
+    let live = tokio::task::spawn_blocking(move || LiveEngine::open(&opened, madoguchi::app::today()))
+        .await
+        .unwrap()
+        .expect("engine opens");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let web = Arc::new(Web::new(Arc::new(live), store.clone(), &config));
+    let task = tokio::spawn(web::serve(listener, web, async {
+        let _ = stopped.await;
+    }));
+    WebServer { base, store, stop: Some(stop), task, _data: data, workspace: Some(copy) }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
 }
 
 impl WebServer {

@@ -1,0 +1,107 @@
+//! A staff member in the console, in the browser: signs in, edits an entry and sees the
+//! resident's answer change in the test pane, turns a question of the inbox into an example
+//! question, and sees the use charts. Screenshots of each page at phone and desktop width.
+
+use fantoccini::Locator;
+
+use crate::browser::{Browser, DESKTOP, PHONE};
+use crate::web_server::{self, STAFF_NAME, STAFF_PASSWORD};
+
+async fn fill(browser: &Browser, css: &str, text: &str) {
+    let field = browser.wait(css).await;
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn page_text(browser: &Browser) -> String {
+    browser.wait("main").await.text().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staff_edit_an_entry_test_it_and_answer_the_inbox() {
+    let server = web_server::start_editable().await;
+    // A resident's question the bot is unsure about, for the inbox.
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let asked = http
+        .post(format!("{}/chat", server.base))
+        .header("x-madoguchi", "1")
+        .json(&serde_json::json!({ "text": "世田谷区です。父がひとりで暮らしていて、毎日の献立を考えるのがもう無理みたい" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(asked.status().is_success());
+
+    let browser = Browser::start().await;
+    browser.size(DESKTOP).await;
+    browser.client.goto(&format!("{}/staff", server.base)).await.unwrap();
+    // No session: the login page.
+    browser.wait("#password").await;
+    assert!(browser.client.current_url().await.unwrap().path().ends_with("/staff/login"));
+    browser.screenshot("staff-login-desktop").await;
+    fill(&browser, "#name", STAFF_NAME).await;
+    fill(&browser, "#password", STAFF_PASSWORD).await;
+    browser.wait("#login").await.click().await.unwrap();
+
+    // The entries, filtered to one municipality.
+    browser.wait("table.entries").await;
+    browser.client.goto(&format!("{}/staff?area=世田谷区&q=配食", server.base)).await.unwrap();
+    let list = browser.wait("table.entries").await.text().await.unwrap();
+    assert!(list.contains("配食サービス") && !list.contains("大垣市") && !list.contains("西東京市"), "{list}");
+    browser.screenshot("staff-entries-desktop").await;
+    browser.size(PHONE).await;
+    browser.screenshot("staff-entries-phone").await;
+    browser.size(DESKTOP).await;
+
+    // Edit: a new sentence in what the service does; saved, and the resident's card shows it.
+    browser.client.find(Locator::LinkText("配食サービス")).await.unwrap().click().await.unwrap();
+    let summary = browser.wait("#summary").await;
+    let old = summary.prop("value").await.unwrap().unwrap_or_default();
+    let new_summary = format!("{old}(この説明は職員の画面で書き足しました)");
+    fill(&browser, "#summary", &new_summary).await;
+    // A mistake first: a date that is not one is shown beside its field, nothing written.
+    fill(&browser, "#verified", "きのう").await;
+    browser.wait("#save").await.click().await.unwrap();
+    let refused = browser.wait(".field.invalid .error").await.text().await.unwrap();
+    assert!(!refused.is_empty());
+    let file = server.workspace.as_ref().unwrap().path().join("index/setagaya/haishoku-service.toml");
+    assert!(!std::fs::read_to_string(&file).unwrap().contains("職員の画面で書き足しました"));
+    browser.screenshot("staff-entry-error-desktop").await;
+    fill(&browser, "#verified", &madoguchi::app::today().format("%Y-%m-%d").to_string()).await;
+    browser.wait("#save").await.click().await.unwrap();
+    let saved = browser.wait(".notice.done").await.text().await.unwrap();
+    assert!(saved.contains("保存しました"), "{saved}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("職員の画面で書き足しました"), "{text}");
+    let history = browser.wait("table.history").await.text().await.unwrap();
+    assert!(history.contains(STAFF_NAME) && history.contains("どんなサービスか"), "{history}");
+    browser.screenshot("staff-entry-saved-desktop").await;
+
+    browser.client.goto(&format!("{}/staff/test?q=食事を届けてほしい&area=世田谷区", server.base)).await.unwrap();
+    let reply = browser.wait("#resident-reply").await.text().await.unwrap();
+    assert!(reply.contains("配食サービス") && reply.contains("職員の画面で書き足しました"), "{reply}");
+    assert!(!browser.wait("#explain").await.text().await.unwrap().is_empty());
+    browser.screenshot("staff-test-desktop").await;
+
+    // The inbox: the resident's question becomes an example of 配食サービス.
+    browser.client.goto(&format!("{}/staff/inbox", server.base)).await.unwrap();
+    let inbox = page_text(&browser).await;
+    assert!(inbox.contains("献立"), "{inbox}");
+    browser.screenshot("staff-inbox-desktop").await;
+    let select = browser.wait("ol.inbox select").await;
+    select.select_by_value("setagaya/haishoku-service").await.unwrap();
+    browser.wait("ol.inbox button.assign").await.click().await.unwrap();
+    let done = page_text(&browser).await;
+    assert!(done.contains("「配食サービス」の質問の例に加えました"), "{done}");
+    assert!(std::fs::read_to_string(&file).unwrap().contains("献立"));
+    browser.client.goto(&format!("{}/staff/inbox", server.base)).await.unwrap();
+    assert!(page_text(&browser).await.contains("見直しの必要な質問はありません"));
+
+    browser.client.goto(&format!("{}/staff/usage", server.base)).await.unwrap();
+    assert_eq!(browser.wait("#questions").await.text().await.unwrap(), "1");
+    browser.wait("svg.chart").await;
+    browser.screenshot("staff-usage-desktop").await;
+    browser.size(PHONE).await;
+    browser.screenshot("staff-usage-phone").await;
+    browser.close().await;
+    server.stop().await;
+}
