@@ -195,7 +195,10 @@ fn spellings_of(base: &str, analyzer: &Analyzer) -> Vec<String> {
 /// someone does a thing for a child is what a rule may ask.
 fn is_aspect_auxiliary(m: &Morpheme) -> bool {
     matches!(m.pos, PartOfSpeech::Verb { dependent: true })
-        && matches!(m.base.as_str(), "いる" | "おる" | "ある" | "くる" | "来る" | "いく" | "行く" | "しまう" | "おく" | "みる")
+        && matches!(
+            m.base.as_str(),
+            "いる" | "おる" | "ある" | "くる" | "来る" | "いく" | "行く" | "しまう" | "おく" | "みる"
+        )
 }
 
 /// A morpheme that only carries grammar: what may stand between a word and its ending.
