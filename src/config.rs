@@ -98,6 +98,55 @@ impl Default for WebConfig {
     }
 }
 
+impl WebConfig {
+    fn check(&self) -> anyhow::Result<()> {
+        if let Some(listen) = &self.listen {
+            anyhow::ensure!(
+                listen.parse::<std::net::SocketAddr>().is_ok(),
+                "[web] listen = \"{listen}\" は「アドレス:ポート」の形ではありません(例 \"127.0.0.1:8080\") / not an address:port"
+            );
+        }
+        for origin in &self.frame_ancestors {
+            anyhow::ensure!(
+                is_origin(origin),
+                "[web] frame_ancestors の \"{origin}\" は「https://ホスト名」の形ではありません(パスや / を付けずに。例 \"https://www.city.example.jp\") / not an origin"
+            );
+        }
+        let mut names = std::collections::HashSet::new();
+        for account in &self.staff {
+            anyhow::ensure!(
+                !account.name.trim().is_empty(),
+                "[[web.staff]] に名前(name)のない行があります / an account without a name"
+            );
+            anyhow::ensure!(
+                names.insert(account.name.as_str()),
+                "[[web.staff]] の名前「{}」が2回あります / a duplicate account",
+                account.name
+            );
+            anyhow::ensure!(
+                is_password_hash(&account.password_hash),
+                "[[web.staff]] の「{}」の password_hash が argon2 のハッシュではありません。`madoguchi staff add {}` で作り直してください(パスワードそのものは書きません) / password_hash is not an argon2 PHC string",
+                account.name,
+                account.name
+            );
+        }
+        Ok(())
+    }
+}
+
+/// `https://www.city.example.jp` (or `http://…`, with a port): a scheme and a host, nothing else.
+pub fn is_origin(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://")) else {
+        return false;
+    };
+    !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '*'))
+}
+
+/// Whether `text` is an argon2 password hash in the PHC form (`$argon2id$v=19$…`).
+pub fn is_password_hash(text: &str) -> bool {
+    argon2::password_hash::PasswordHash::new(text).is_ok_and(|h| h.algorithm.as_str().starts_with("argon2"))
+}
+
 /// A time of day in Japan time, written `"HH:MM"` in config.toml.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DailyTime(pub chrono::NaiveTime);
@@ -192,9 +241,13 @@ impl Config {
         Ok(config)
     }
 
-    /// Parses config text (pure: no file system access).
+    /// Parses config text (pure: no file system access). A `[web]` value that would be
+    /// ignored or lock staff out (an origin that is not one, a password hash that is not
+    /// argon2) is an error here, not a surprise later.
     pub fn parse(text: &str) -> anyhow::Result<Config> {
-        Ok(toml::from_str(text)?)
+        let config: Config = toml::from_str(text)?;
+        config.web.check()?;
+        Ok(config)
     }
 
     fn resolve_relative_to(&mut self, base: &Path) {
@@ -230,6 +283,23 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn web_values_that_would_be_ignored_are_errors() {
+        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0E7sYz0hVwN6V8a1cU6d0y2eKpR0Qm0r7m0WQm1b2c0";
+        let ok = format!("[web]\nlisten = \"127.0.0.1:8080\"\nframe_ancestors = [\"https://www.city.example.jp\"]\n[[web.staff]]\nname = \"sato\"\npassword_hash = \"{hash}\"\n");
+        Config::parse(&ok).unwrap();
+        for (bad, says) in [
+            ("[web]\nlisten = \"8080\"", "listen"),
+            ("[web]\nframe_ancestors = [\"https://www.city.example.jp/chat\"]", "frame_ancestors"),
+            ("[[web.staff]]\nname = \"sato\"\npassword_hash = \"窓口のパスワード\"", "argon2"),
+        ] {
+            let err = format!("{:#}", Config::parse(bad).unwrap_err());
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+        let twice = format!("{ok}[[web.staff]]\nname = \"sato\"\npassword_hash = \"{hash}\"\n");
+        assert!(format!("{:#}", Config::parse(&twice).unwrap_err()).contains("2回"));
+    }
 
     #[test]
     fn unknown_keys_are_rejected() {

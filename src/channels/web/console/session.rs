@@ -97,11 +97,6 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
     Ok(hash.to_string())
 }
 
-/// Whether a PHC string is one [`verify`] can check (`index check`-like check of config).
-pub fn is_password_hash(text: &str) -> bool {
-    PasswordHash::new(text).is_ok_and(|h| h.algorithm.as_str().starts_with("argon2"))
-}
-
 /// 32 random bytes as 64 hex digits.
 pub fn random_token() -> Option<String> {
     let mut bytes = [0u8; 32];
@@ -143,12 +138,12 @@ mod tests {
     #[test]
     fn a_password_checks_only_against_its_own_account() {
         let hash = hash_password("正しい馬のホチキス").unwrap();
-        assert!(is_password_hash(&hash));
+        assert!(crate::config::is_password_hash(&hash));
         let accounts = vec![StaffAccount { name: "sato".into(), password_hash: hash }];
         assert!(verify(&accounts, "sato", "正しい馬のホチキス"));
         assert!(!verify(&accounts, "sato", "ちがう"));
         assert!(!verify(&accounts, "suzuki", "正しい馬のホチキス"));
-        assert!(is_password_hash(DECOY), "the decoy must cost a real check");
+        assert!(crate::config::is_password_hash(DECOY), "the decoy must cost a real check");
     }
 
     #[test]
