@@ -108,12 +108,34 @@ pub fn export_cells(rows: impl IntoIterator<Item = [String; 19]>) -> String {
     // Writing into a Vec cannot fail.
     writer.write_record(COLUMNS).expect("writing to memory");
     for cells in rows {
-        writer.write_record(cells).expect("writing to memory");
+        writer.write_record(cells.iter().map(|c| guard_formula(c))).expect("writing to memory");
     }
     let bytes = writer.into_inner().expect("writing to memory");
     let mut text = String::from(BOM);
     text.push_str(&String::from_utf8(bytes).expect("the cells are UTF-8"));
     text
+}
+
+/// The characters that make a spreadsheet read a cell as a formula (`=HYPERLINK(…)` in a
+/// resident's question turned example would run in Excel).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell as the export writes it: one that a spreadsheet would take for a formula gets a
+/// leading `'`, which spreadsheets show as text and [`read`] takes off again.
+fn guard_formula(cell: &str) -> String {
+    if cell.starts_with(FORMULA_STARTS) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+/// A cell as the import reads it: the `'` of [`guard_formula`] taken off.
+fn unguard_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => cell,
+    }
 }
 
 /// A problem with the CSV, tied to a row and column where it has one.
@@ -389,7 +411,7 @@ pub fn read(bytes: &[u8]) -> (Vec<Row>, Vec<CellProblem>) {
         let cells = positions
             .iter()
             .map(|at| {
-                let cell = at.and_then(|at| record.get(at)).unwrap_or("");
+                let cell = unguard_formula(at.and_then(|at| record.get(at)).unwrap_or(""));
                 cell.replace("\r\n", "\n").replace('\r', "\n")
             })
             .collect();
@@ -471,6 +493,19 @@ mod tests {
             all[column_index(column)] = value.to_string();
         }
         Row { number: 2, cells: all }
+    }
+
+    #[test]
+    fn a_cell_a_spreadsheet_would_run_goes_out_as_text_and_comes_back_as_written() {
+        let mut cells: [String; 19] = Default::default();
+        cells[0] = "setagaya/x".into();
+        cells[10] = "=HYPERLINK(\"https://evil.example\",\"ここ\")\n2つ目の質問".into();
+        cells[12] = "-".into();
+        let text = export_cells([cells.clone()]);
+        assert!(text.contains("\"'=HYPERLINK(") && text.contains(",'-,"), "{text}");
+        let (rows, problems) = read(text.as_bytes());
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(rows[0].cells, cells.to_vec());
     }
 
     #[test]

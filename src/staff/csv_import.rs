@@ -115,11 +115,11 @@ impl fmt::Display for ImportReport {
         if errors > 0 {
             write!(f, "エラーがあるため、index/ は何も変えていません。CSV を直して、もう一度読み込んでください。")
         } else if self.written {
-            write!(f, "index/ に書き込みました。madoguchi ask で答えを試し、madoguchi eval で全体を確かめてください。")
+            write!(f, "index/ に書き込みました。職員用の画面の「答えを試す」(コマンドでは madoguchi ask)で答えを確かめてください。")
         } else if self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty() {
             write!(f, "変更はありません。index/ は何も変えていません。")
         } else {
-            write!(f, "確認だけのため(--dry-run)、index/ は何も変えていません。")
+            write!(f, "確認だけのため(画面の「確認だけ」、コマンドの --dry-run)、index/ は何も変えていません。")
         }
     }
 }
@@ -265,7 +265,7 @@ pub fn import_bytes(
         if !options.allow_remove {
             report.files.push(
                 Problem::error(&current.path, None, format!("項目「{title}」({id})が CSV にありません"))
-                    .hint("消すつもりなら --allow-remove をつけて読み込み直してください。消さないなら、その行を CSV に戻してください"),
+                    .hint("消すつもりなら「CSV にない項目を削除する」(コマンドでは --allow-remove)をつけて読み込み直してください。消さないなら、その行を CSV に戻してください"),
             );
         }
         report.removed.push(Change { id: id.clone(), title, row: None, columns: Vec::new() });
@@ -281,16 +281,25 @@ pub fn import_bytes(
     Ok(report)
 }
 
-/// One entry saved from the staff console's form: `cells` in [`csv::COLUMNS`] order, checked
-/// with every other entry as an import of the whole of `index/` with that one row changed (or
-/// added), so a form meets exactly the rules a CSV and a file meet. The edited row is row 2 of
-/// that CSV ([`FORM_ROW`]): its problems are the form's, by column.
-pub fn save_entry(
-    config: &Config,
-    cells: [String; 19],
-    dry_run: bool,
-    today: NaiveDate,
-) -> anyhow::Result<ImportReport> {
+/// What a save from the staff console does to one entry, decided against `index/` as it is on
+/// disk when the save runs (under the console's one-save-at-a-time lock), never against what a
+/// page showed earlier: a page can be old, and so can the live engine after a failed reload.
+pub enum FormSave {
+    /// The form's cells (in [`csv::COLUMNS`] order) for an entry that exists; `seen` is the
+    /// [`fingerprint`] of the entry the form was opened on.
+    Edit { cells: [String; 19], seen: String },
+    /// The form's cells for an entry whose id no entry has.
+    New { cells: [String; 19] },
+    /// One more example question for entry `id`, added to its questions as they are now.
+    AddQuestion { id: String, question: String },
+}
+
+/// One entry saved from the staff console: checked with every other entry as an import of the
+/// whole of `index/` with that one row changed (or added), so a form meets exactly the rules a
+/// CSV and a file meet. The edited row is row 2 of that CSV ([`FORM_ROW`]): its problems are the
+/// form's, by column. An edit of an entry someone saved since the form was opened, a new entry
+/// whose id was taken meanwhile, or an entry removed meanwhile is refused, nothing written.
+pub fn save_entry(config: &Config, save: FormSave, dry_run: bool, today: NaiveDate) -> anyhow::Result<ImportReport> {
     let checked = app::check(config, today);
     let Some(knowledge) = checked.knowledge else {
         bail!(
@@ -298,10 +307,57 @@ pub fn save_entry(
             checked.error_count()
         );
     };
+    let on_disk = |id: &str| knowledge.entries.iter().find(|e| e.id == id);
+    let cells = match save {
+        FormSave::New { cells } => {
+            let id = cells[0].trim();
+            if on_disk(id).is_some() {
+                bail!("id「{id}」の項目はもうあります(ほかの人が先に作ったのかもしれません)。別の id にしてください");
+            }
+            cells
+        }
+        FormSave::Edit { cells, seen } => {
+            let id = cells[0].trim();
+            let Some(entry) = on_disk(id) else {
+                bail!("「{id}」という項目はありません(ほかの人が削除したのかもしれません)。何も変えていません");
+            };
+            if fingerprint(&csv::entry_cells(entry)) != seen {
+                bail!(
+                    "この項目は、この画面を開いたあとに、ほかの人(または別の画面)が保存しています。上書きしないよう、何も変えていません。項目を開き直して、変更をもう一度入れてください"
+                );
+            }
+            cells
+        }
+        FormSave::AddQuestion { id, question } => {
+            let Some(entry) = on_disk(&id) else {
+                bail!("「{id}」という項目はありません(ほかの人が削除したのかもしれません)。何も変えていません");
+            };
+            let mut cells = csv::entry_cells(entry);
+            if !entry.questions.contains(&question) {
+                let column = csv::COLUMNS.iter().position(|c| *c == "questions").expect("a questions column");
+                let questions = &mut cells[column];
+                if !questions.is_empty() {
+                    questions.push('\n');
+                }
+                questions.push_str(&question);
+            }
+            cells
+        }
+    };
     let id = cells[0].trim().to_string();
     let others = knowledge.entries.iter().filter(|e| e.id != id).map(csv::entry_cells);
     let text = csv::export_cells(std::iter::once(cells).chain(others));
     import_bytes(config, text.as_bytes(), ImportOptions { allow_remove: false, dry_run }, today)
+}
+
+/// A short digest of an entry's cells: whether the entry is still the one a form was opened on.
+pub fn fingerprint(cells: &[String]) -> String {
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    for cell in cells {
+        context.update(cell.as_bytes());
+        context.update(&[0]);
+    }
+    context.finish().as_ref()[..12].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The spreadsheet row [`save_entry`] puts the form on.
@@ -356,7 +412,7 @@ fn current_entries(index_dir: &Path, places: &Places, rules: &EntryRules) -> any
 fn file_of(id: &str, folders: &HashMap<&str, &str>) -> Result<(String, String), CellProblem> {
     let bad = |message: String| {
         CellProblem::error(None, Some("id"), message)
-            .hint("id は「フォルダ名/ファイル名」で、ファイル名は半角の小文字ローマ字・数字・ハイフンです(例: setagaya/kosodate-hiroba)")
+            .hint("id は「フォルダ名/ファイル名」で、ファイル名は半角の小文字ローマ字・数字・ハイフン(-)・下線(_)です(例: setagaya/kosodate-hiroba)")
     };
     if id.is_empty() {
         return Err(bad("id が空です".into()));
@@ -409,41 +465,36 @@ fn write_all(writes: &[(PathBuf, String)], removals: &[PathBuf]) -> anyhow::Resu
     Ok(())
 }
 
-/// A copy of `index/` without its entry files, removed when dropped.
+/// A copy of `index/` without its entry files, removed when dropped. A new private folder
+/// (tempfile: a random name, made only if it did not exist, readable by this user alone).
 struct Staging {
+    _folder: tempfile::TempDir,
     dir: PathBuf,
 }
 
 impl Staging {
     fn new(index_dir: &Path) -> anyhow::Result<Staging> {
-        let nanos =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!("madoguchi-import-{}-{nanos}", std::process::id()));
-        let staging = Staging { dir };
-        std::fs::create_dir_all(&staging.dir).with_context(|| {
-            format!(
-                "確認用のフォルダ {} を作れません(index/ は変えていません) / cannot create it",
-                staging.dir.display()
-            )
-        })?;
+        let folder = tempfile::Builder::new()
+            .prefix("madoguchi-import-")
+            .tempdir()
+            .context("確認用のフォルダを作れません(index/ は変えていません) / cannot create the staging folder")?;
+        let staging = Staging { dir: folder.path().to_path_buf(), _folder: folder };
         let places = read_places(index_dir)?;
-        for entry in std::fs::read_dir(index_dir).with_context(|| format!("{} を読めません", index_dir.display()))?
-        {
-            let path = entry?.path();
+        let unreadable = || format!("{} を読めません(index/ は変えていません)", index_dir.display());
+        for entry in std::fs::read_dir(index_dir).with_context(unreadable)? {
+            let path = entry.with_context(unreadable)?.path();
             if path.is_file() {
-                std::fs::copy(&path, staging.dir.join(path.file_name().expect("a file name")))?;
+                let target = staging.dir.join(path.file_name().expect("a file name"));
+                std::fs::copy(&path, &target).with_context(|| {
+                    format!("{} を確認用のフォルダに写せません(index/ は変えていません)", path.display())
+                })?;
             }
         }
         for m in &places.municipalities {
-            std::fs::create_dir_all(staging.dir.join(&m.folder))?;
+            std::fs::create_dir_all(staging.dir.join(&m.folder))
+                .context("確認用のフォルダを作れません(index/ は変えていません)")?;
         }
         Ok(staging)
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

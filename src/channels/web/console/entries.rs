@@ -21,7 +21,7 @@ use crate::content::csv::{entry_cells, CellProblem, COLUMNS};
 use crate::content::knowledge::Entry;
 use crate::serving::live::Outcome;
 use crate::serving::store::StaffChange;
-use crate::staff::csv_import::{save_entry, ImportReport, FORM_ROW};
+use crate::staff::csv_import::{fingerprint, save_entry, FormSave, ImportReport, FORM_ROW};
 
 /// How a field is typed in the form.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -40,7 +40,7 @@ const FIELDS: [(&str, &str, Kind, &str); 19] = [
         "id",
         "id",
         Kind::Line,
-        "「フォルダ名/ファイル名」。ファイル名は半角の小文字ローマ字・数字・ハイフン(例: setagaya/kosodate-hiroba)",
+        "「フォルダ名/ファイル名」。ファイル名は半角の小文字ローマ字・数字・ハイフン(-)・下線(_)(例: setagaya/kosodate-hiroba)",
     ),
     ("title", "正式な名前", Kind::Line, "出典に書かれているとおりに"),
     ("municipality", "自治体", Kind::Municipality, ""),
@@ -187,10 +187,11 @@ pub async fn edit(
         _ => None,
     };
     let values = entry_cells(entry).to_vec();
+    let seen = fingerprint(&values);
     let history = web.store.changes(Some(&entry.id), HISTORY).unwrap_or_default();
     let body = html! {
         @if let Some((kind, text)) = notice { (layout::notice(kind, text)) }
-        (entry_form(&web, &session, Mode::Edit, &values, &[], &[]))
+        (entry_form(&web, &session, Mode::Edit, &seen, &values, &[], &[]))
         p { a href=(format!("/staff/test?q={}", query_value(entry.questions.first().map_or(entry.title.as_str(), String::as_str)))) { "この項目の質問の例で答えを試す" } }
         (history_table(&history))
     };
@@ -200,7 +201,7 @@ pub async fn edit(
 pub async fn new(State(web): State<Arc<Web>>, StaffSession(session): StaffSession) -> Markup {
     let mut values = vec![String::new(); COLUMNS.len()];
     values[COLUMNS.len() - 1] = app::today().format("%Y-%m-%d").to_string();
-    layout::page("新しい項目", "/staff", &session, entry_form(&web, &session, Mode::New, &values, &[], &[]))
+    layout::page("新しい項目", "/staff", &session, entry_form(&web, &session, Mode::New, "", &values, &[], &[]))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -220,6 +221,9 @@ pub async fn save(
         return forbidden();
     }
     let mode = if field("mode") == "new" { Mode::New } else { Mode::Edit };
+    // Carried through a refused save, so that a second try is still checked against the entry
+    // as it was first opened.
+    let seen = field("seen");
     // Browsers send line breaks in a textarea as CRLF: the files hold LF.
     let values: Vec<String> = COLUMNS.iter().map(|c| field(c).replace("\r\n", "\n")).collect();
     let id = values[0].trim().to_string();
@@ -232,7 +236,7 @@ pub async fn save(
     let refuse = |cells: Vec<CellProblem>, others: Vec<String>| {
         let body = html! {
             (layout::notice(Notice::Problem, "保存していません。赤く示したところを直して、もう一度保存してください。"))
-            (entry_form(&web, &session, mode, &values, &cells, &others))
+            (entry_form(&web, &session, mode, &seen, &values, &cells, &others))
         };
         layout::page(title, "/staff", &session, body).into_response()
     };
@@ -251,9 +255,13 @@ pub async fn save(
         Ok(cells) => cells,
         Err(_) => return forbidden(),
     };
+    let save = match mode {
+        Mode::New => FormSave::New { cells },
+        Mode::Edit => FormSave::Edit { cells, seen: seen.clone() },
+    };
     let saver = web.clone();
     let who = session.name.clone();
-    let outcome = tokio::task::spawn_blocking(move || saver.save_and_reload(cells, &who)).await;
+    let outcome = tokio::task::spawn_blocking(move || saver.save_and_reload(save, &who)).await;
     match outcome {
         Ok(Ok(Saved::Written { reloaded })) => {
             let done = if reloaded { "saved" } else { "stale" };
@@ -282,13 +290,20 @@ pub enum Saved {
 impl Web {
     /// Checks and writes one entry (cells in [`COLUMNS`] order), records who changed what, and
     /// reloads the live engine. One save at a time: two staff saving at once are served in turn.
-    pub fn save_and_reload(&self, cells: [String; 19], who: &str) -> anyhow::Result<Saved> {
+    pub fn save_and_reload(&self, save: FormSave, who: &str) -> anyhow::Result<Saved> {
         let _one_at_a_time = self.edits.lock().unwrap_or_else(|e| e.into_inner());
-        let report = save_entry(&self.config, cells, false, app::today())?;
+        let report = save_entry(&self.config, save, false, app::today())?;
         if report.error_count() > 0 {
-            let cells: Vec<CellProblem> =
-                report.cells.into_iter().filter(|p| p.row.is_none_or(|r| r == FORM_ROW)).collect();
-            let others = report.files.iter().filter(|p| p.is_error()).map(ToString::to_string).collect();
+            // A problem of another row (a title this one now shares, say) is told in words:
+            // the form has no field to mark for it.
+            let (cells, elsewhere): (Vec<CellProblem>, Vec<CellProblem>) =
+                report.cells.into_iter().partition(|p| p.row.is_none_or(|r| r == FORM_ROW));
+            let others = elsewhere
+                .iter()
+                .filter(|p| p.is_error())
+                .map(ToString::to_string)
+                .chain(report.files.iter().filter(|p| p.is_error()).map(ToString::to_string))
+                .collect();
             return Ok(Saved::Refused { cells, others });
         }
         if !report.written {
@@ -348,6 +363,7 @@ fn entry_form(
     web: &Web,
     session: &Session,
     mode: Mode,
+    seen: &str,
     values: &[String],
     cells: &[CellProblem],
     others: &[String],
@@ -362,6 +378,7 @@ fn entry_form(
         form method="post" action="/staff/entry" class="entry" novalidate {
             (layout::csrf_field(session))
             input type="hidden" name="mode" value=(if mode == Mode::New { "new" } else { "edit" });
+            input type="hidden" name="seen" value=(seen);
             @for (i, (key, label, kind, hint)) in FIELDS.iter().enumerate() {
                 @let value = values.get(i).map_or("", String::as_str);
                 @let problems: Vec<&CellProblem> = cells.iter().filter(|p| p.column.as_deref() == Some(*key)).collect();

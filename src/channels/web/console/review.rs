@@ -23,10 +23,10 @@ use crate::answer::decision::Kind;
 use crate::answer::engine::Engine;
 use crate::answer::explain;
 use crate::channels::web::{page, Web};
-use crate::content::csv::entry_cells;
 use crate::conversation::dialog::{respond_in, ChatState, Input, Records};
 use crate::serving::store::RecordRef;
 use crate::staff;
+use crate::staff::csv_import::FormSave;
 
 /// How many inbox items one page shows (the oldest wait for the next page view).
 const INBOX_PAGE: usize = 50;
@@ -181,18 +181,12 @@ pub async fn assign(
     let Some(entry) = engine.entry_by_id(&form.entry) else {
         return problem(&format!("「{}」という項目はありません。何も変えていません。", form.entry));
     };
-    let mut cells = entry_cells(entry);
-    if !entry.questions.contains(&question) {
-        let questions = &mut cells[10];
-        if !questions.is_empty() {
-            questions.push('\n');
-        }
-        questions.push_str(&question);
-    }
     let (id, title) = (entry.id.clone(), entry.title.clone());
+    // Added to the entry as it is on disk when the save runs, not as this page's engine has it.
+    let save = FormSave::AddQuestion { id: id.clone(), question: question.clone() };
     let saver = web.clone();
     let who = session.name.clone();
-    let saved = tokio::task::spawn_blocking(move || saver.save_and_reload(cells, &who)).await;
+    let saved = tokio::task::spawn_blocking(move || saver.save_and_reload(save, &who)).await;
     let notice = match saved {
         Ok(Ok(Saved::Written { reloaded: true })) => (Notice::Done, format!("「{title}」の質問の例に加えました。")),
         Ok(Ok(Saved::Written { reloaded: false })) => (
@@ -250,6 +244,11 @@ pub async fn handled(
     let Ok(reference) = form.reference.parse::<RecordRef>() else { return forbidden() };
     if let Err(e) = web.store.mark_reviewed(reference, chrono::Utc::now()) {
         tracing::error!("cannot mark the question handled: {e}");
+        let body = layout::notice(
+            Notice::Problem,
+            "対応済みにできませんでした(記録の保存に失敗しました)。しばらくしてから、もう一度お試しください。",
+        );
+        return layout::page("見直し", "/staff/inbox", &session, body).into_response();
     }
     Redirect::to("/staff/inbox").into_response()
 }
