@@ -41,10 +41,11 @@ impl Client {
     }
 }
 
-/// A token bucket per address: `per_minute` requests a minute, as a burst or spread out.
-pub struct RateLimiter {
+/// A token bucket per key (an address, or a staff account's name): `per_minute` requests a
+/// minute, as a burst or spread out.
+pub struct RateLimiter<K = IpAddr> {
     per_minute: u32,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+    buckets: Mutex<HashMap<K, Bucket>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -56,17 +57,33 @@ struct Bucket {
 /// Beyond this many addresses, the full buckets (addresses quiet for a minute) are dropped.
 const KEPT_ADDRESSES: usize = 10_000;
 
-impl RateLimiter {
-    pub fn per_minute(per_minute: u32) -> RateLimiter {
+impl RateLimiter<IpAddr> {
+    /// Whether `ip` may make one more request now (and counts it when it may). An IPv6 address
+    /// counts with its /64: one home or phone is given a whole /64 and may pick any address in it.
+    pub fn allow(&self, ip: IpAddr) -> bool {
+        self.allow_at(network_of(ip), Instant::now())
+    }
+}
+
+/// The address a limit is kept for: an IPv4 address itself, an IPv6 address's /64.
+fn network_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+    }
+}
+
+impl<K: std::hash::Hash + Eq> RateLimiter<K> {
+    pub fn per_minute(per_minute: u32) -> RateLimiter<K> {
         RateLimiter { per_minute: per_minute.max(1), buckets: Mutex::new(HashMap::new()) }
     }
 
-    /// Whether `ip` may make one more request now (and counts it when it may).
-    pub fn allow(&self, ip: IpAddr) -> bool {
-        self.allow_at(ip, Instant::now())
+    /// Whether `key` may make one more request now (and counts it when it may).
+    pub fn allow_key(&self, key: K) -> bool {
+        self.allow_at(key, Instant::now())
     }
 
-    fn allow_at(&self, ip: IpAddr, now: Instant) -> bool {
+    fn allow_at(&self, ip: K, now: Instant) -> bool {
         let capacity = f64::from(self.per_minute);
         let refill = capacity / 60.0;
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
@@ -135,5 +152,14 @@ mod tests {
         assert!(limiter.allow_at(other, start), "another address has its own bucket");
         assert!(limiter.allow_at(ip, start + Duration::from_secs(20)), "one more after a third of a minute");
         assert!(!limiter.allow_at(ip, start + Duration::from_secs(21)));
+    }
+
+    #[test]
+    fn addresses_of_one_ipv6_network_share_a_limit() {
+        let limiter = RateLimiter::per_minute(2);
+        assert!(limiter.allow("2001:db8:1:2::1".parse().unwrap()));
+        assert!(limiter.allow("2001:db8:1:2:ffff::9".parse().unwrap()));
+        assert!(!limiter.allow("2001:db8:1:2:1234::5".parse().unwrap()), "the same /64");
+        assert!(limiter.allow("2001:db8:1:3::1".parse().unwrap()), "another /64");
     }
 }

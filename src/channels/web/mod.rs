@@ -61,6 +61,9 @@ pub struct Web {
     pub config: Config,
     pub(crate) messages: RateLimiter,
     pub(crate) logins: RateLimiter,
+    /// Login attempts per account name, from any address: guessing one account's password
+    /// from many addresses is slowed too.
+    pub(crate) logins_per_account: RateLimiter<String>,
     pub(crate) sessions: console::session::Sessions,
     /// Held while the console writes `index/`: one save at a time.
     pub(crate) edits: std::sync::Mutex<()>,
@@ -74,6 +77,7 @@ impl Web {
             store,
             messages: RateLimiter::per_minute(settings.messages_per_minute),
             logins: RateLimiter::per_minute(settings.logins_per_minute),
+            logins_per_account: RateLimiter::per_minute(settings.logins_per_minute.saturating_mul(2)),
             settings,
             retention_days: config.records.retention_days,
             config: config.clone(),
@@ -92,12 +96,13 @@ pub fn router(web: Arc<Web>) -> Router {
         .route("/assets/chat.js", get(chat::script))
         .route("/assets/chat.css", get(chat::style))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .merge(console::routes())
-        .with_state(web)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        // The console has its own limits and timeout (a save reloads the engine).
+        .merge(console::routes())
+        .with_state(web)
         .layer(axum::middleware::map_response(move |mut response: axum::response::Response| {
             let csp = csp.clone();
             async move {

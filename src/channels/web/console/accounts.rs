@@ -22,6 +22,11 @@ pub fn add(path: &Path, name: &str, password: &str) -> anyhow::Result<()> {
     })?;
     let temp = path.with_extension("toml.staff-add.tmp");
     std::fs::write(&temp, updated).with_context(|| format!("{} に書き込めません", temp.display()))?;
+    // The file holds password hashes: it stays as readable as it was, no more.
+    let permissions =
+        std::fs::metadata(path).with_context(|| format!("{} を読めません", path.display()))?.permissions();
+    std::fs::set_permissions(&temp, permissions)
+        .with_context(|| format!("{} の権限を設定できません", temp.display()))?;
     std::fs::rename(&temp, path).with_context(|| format!("{} を置き換えられません", path.display()))?;
     Ok(())
 }
@@ -56,15 +61,20 @@ mod tests {
 
     #[test]
     fn an_account_is_added_keeping_comments_and_replaced_by_name() {
+        // Hashes in the PHC form (as config.toml must hold them), told apart by one letter.
+        let phc = |last: char| {
+            format!("$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0E7s{last}z0hVwN6V8a1cU6d0y2eKpR0Qm0r7m0WQm1b2c0")
+        };
+        let (a, b, c) = (phc('A'), phc('B'), phc('C'));
         let text = "# 設定\nindex_dir = \"index\"\n\n[web]\n# 待ち受け\nlisten = \"127.0.0.1:8080\"\n";
-        let once = with_account(text, "sato", "$argon2id$a").unwrap();
+        let once = with_account(text, "sato", &a).unwrap();
         assert!(once.starts_with("# 設定\n") && once.contains("# 待ち受け"));
         let config: crate::config::Config = crate::config::Config::parse(&once).unwrap();
         assert_eq!(config.web.staff.len(), 1);
-        let twice = with_account(&once, "sato", "$argon2id$b").unwrap();
-        let again = with_account(&twice, "suzuki", "$argon2id$c").unwrap();
+        let twice = with_account(&once, "sato", &b).unwrap();
+        let again = with_account(&twice, "suzuki", &c).unwrap();
         let config = crate::config::Config::parse(&again).unwrap();
         let hashes: Vec<_> = config.web.staff.iter().map(|a| (a.name.as_str(), a.password_hash.as_str())).collect();
-        assert_eq!(hashes, [("sato", "$argon2id$b"), ("suzuki", "$argon2id$c")]);
+        assert_eq!(hashes, [("sato", b.as_str()), ("suzuki", c.as_str())]);
     }
 }

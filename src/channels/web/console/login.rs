@@ -52,7 +52,7 @@ pub async fn submit(
         tracing::warn!(ip = %client.ip, "staff login refused: the form's token does not match");
         return forbidden();
     }
-    if !web.logins.allow(client.ip) {
+    if !web.logins.allow(client.ip) || !web.logins_per_account.allow_key(form.name.trim().to_string()) {
         tracing::warn!(ip = %client.ip, name = %form.name, "staff login refused: too many attempts");
         let text = "ログインの試行が多すぎます。1分ほど待ってから、もう一度お試しください。";
         return login_page(&web, client, StatusCode::TOO_MANY_REQUESTS, Some(text));

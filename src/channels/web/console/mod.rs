@@ -67,6 +67,41 @@ pub fn routes() -> Router<Arc<Web>> {
                 .layer(RequestBodyLimitLayer::new(spreadsheet::MAX_UPLOAD_BYTES))
                 .layer(DefaultBodyLimit::max(spreadsheet::MAX_UPLOAD_BYTES)),
         )
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, SAVE_TIMEOUT))
+        .layer(axum::middleware::map_response(in_japanese))
+}
+
+/// A save checks all of `index/` and reloads the engine: seconds at most, far more on a slow disk.
+const SAVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The refusals axum and tower-http write themselves (a body over the limit, a form or query
+/// that does not parse, a timeout) are plain English text: staff get a page in Japanese
+/// instead, with the same status. The console's own pages are HTML and pass unchanged.
+async fn in_japanese(response: Response) -> Response {
+    let status = response.status();
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let text = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            "送られた内容が大きすぎます(画面の入力は 256 KB、CSV のファイルは 5 MB まで)。何も変えていません。"
+        }
+        StatusCode::REQUEST_TIMEOUT => {
+            "時間がかかりすぎたため、途中で打ち切りました。保存の途中だった場合は、項目を開き直して、保存されたかどうか確かめてください。"
+        }
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => "このページはありません。上のメニューから選んでください。",
+        _ if status.is_client_error() => {
+            "送られた内容を読み取れませんでした。ページを開き直してから、もう一度お試しください(何も変えていません)。"
+        }
+        _ => "問題が起きました。しばらくしてから、もう一度お試しください。続くときは管理者に連絡してください。",
+    };
+    tracing::warn!(%status, "a console request was refused before its page");
+    (status, layout::bare("受け付けられません", text)).into_response()
 }
 
 /// A console form (an entry with long details) is far below this.
