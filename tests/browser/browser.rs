@@ -110,6 +110,15 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
+    /// `{page}-desktop.png` and `{page}-phone.png` of the page as it is, left at desktop width.
+    pub async fn screenshots(&self, page: &str) {
+        self.size(DESKTOP).await;
+        self.screenshot(&format!("{page}-desktop")).await;
+        self.size(PHONE).await;
+        self.screenshot(&format!("{page}-phone")).await;
+        self.size(DESKTOP).await;
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();

@@ -4,7 +4,7 @@
 
 use fantoccini::Locator;
 
-use crate::browser::{Browser, DESKTOP, PHONE};
+use crate::browser::{Browser, DESKTOP};
 use crate::web_server::{self, STAFF_NAME, STAFF_PASSWORD};
 
 async fn fill(browser: &Browser, css: &str, text: &str) {
@@ -37,7 +37,7 @@ async fn staff_edit_an_entry_test_it_and_answer_the_inbox() {
     // No session: the login page.
     browser.wait("#password").await;
     assert!(browser.client.current_url().await.unwrap().path().ends_with("/staff/login"));
-    browser.screenshot("staff-login-desktop").await;
+    browser.screenshots("staff-login").await;
     fill(&browser, "#name", STAFF_NAME).await;
     fill(&browser, "#password", STAFF_PASSWORD).await;
     browser.wait("#login").await.click().await.unwrap();
@@ -47,10 +47,7 @@ async fn staff_edit_an_entry_test_it_and_answer_the_inbox() {
     browser.client.goto(&format!("{}/staff?area=世田谷区&q=配食", server.base)).await.unwrap();
     let list = browser.wait("table.entries").await.text().await.unwrap();
     assert!(list.contains("配食サービス") && !list.contains("大垣市") && !list.contains("西東京市"), "{list}");
-    browser.screenshot("staff-entries-desktop").await;
-    browser.size(PHONE).await;
-    browser.screenshot("staff-entries-phone").await;
-    browser.size(DESKTOP).await;
+    browser.screenshots("staff-entries").await;
 
     // Edit: a new sentence in what the service does; saved, and the resident's card shows it.
     browser.client.find(Locator::LinkText("配食サービス")).await.unwrap().click().await.unwrap();
@@ -65,7 +62,7 @@ async fn staff_edit_an_entry_test_it_and_answer_the_inbox() {
     assert!(!refused.is_empty());
     let file = server.workspace.as_ref().unwrap().path().join("index/setagaya/haishoku-service.toml");
     assert!(!std::fs::read_to_string(&file).unwrap().contains("職員の画面で書き足しました"));
-    browser.screenshot("staff-entry-error-desktop").await;
+    browser.screenshots("staff-entry-error").await;
     fill(&browser, "#verified", &madoguchi::app::today().format("%Y-%m-%d").to_string()).await;
     browser.wait("#save").await.click().await.unwrap();
     let saved = browser.wait(".notice.done").await.text().await.unwrap();
@@ -74,19 +71,19 @@ async fn staff_edit_an_entry_test_it_and_answer_the_inbox() {
     assert!(text.contains("職員の画面で書き足しました"), "{text}");
     let history = browser.wait("table.history").await.text().await.unwrap();
     assert!(history.contains(STAFF_NAME) && history.contains("どんなサービスか"), "{history}");
-    browser.screenshot("staff-entry-saved-desktop").await;
+    browser.screenshots("staff-entry-saved").await;
 
     browser.client.goto(&format!("{}/staff/test?q=食事を届けてほしい&area=世田谷区", server.base)).await.unwrap();
     let reply = browser.wait("#resident-reply").await.text().await.unwrap();
     assert!(reply.contains("配食サービス") && reply.contains("職員の画面で書き足しました"), "{reply}");
     assert!(!browser.wait("#explain").await.text().await.unwrap().is_empty());
-    browser.screenshot("staff-test-desktop").await;
+    browser.screenshots("staff-test").await;
 
     // The inbox: the resident's question becomes an example of 配食サービス.
     browser.client.goto(&format!("{}/staff/inbox", server.base)).await.unwrap();
     let inbox = page_text(&browser).await;
     assert!(inbox.contains("献立"), "{inbox}");
-    browser.screenshot("staff-inbox-desktop").await;
+    browser.screenshots("staff-inbox").await;
     let select = browser.wait("ol.inbox select").await;
     select.select_by_value("setagaya/haishoku-service").await.unwrap();
     browser.wait("ol.inbox button.assign").await.click().await.unwrap();
@@ -99,9 +96,13 @@ async fn staff_edit_an_entry_test_it_and_answer_the_inbox() {
     browser.client.goto(&format!("{}/staff/usage", server.base)).await.unwrap();
     assert_eq!(browser.wait("#questions").await.text().await.unwrap(), "1");
     browser.wait("svg.chart").await;
-    browser.screenshot("staff-usage-desktop").await;
-    browser.size(PHONE).await;
-    browser.screenshot("staff-usage-phone").await;
+    browser.screenshots("staff-usage").await;
+
+    // The spreadsheet page: the export downloads from a link, the upload is a dry run unless unticked.
+    browser.client.goto(&format!("{}/staff/csv", server.base)).await.unwrap();
+    assert!(browser.wait("input[type=checkbox][name=dry_run]").await.is_selected().await.unwrap());
+    browser.wait("a[href='/staff/csv/export']").await;
+    browser.screenshots("staff-csv").await;
     browser.close().await;
     server.stop().await;
 }
