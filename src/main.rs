@@ -85,7 +85,8 @@ enum Command {
         #[arg(long)]
         reset_data: bool,
     },
-    /// Serve the web chat page alone (no Telegram token needed); SIGTERM or Ctrl-C stops it.
+    /// Serve the web alone, the chat page and the staff console (no Telegram token needed);
+    /// SIGTERM or Ctrl-C stops it.
     Web {
         /// Where to listen (else config.toml's [web] listen), e.g. 127.0.0.1:8080.
         #[arg(long, value_name = "ADDR")]
