@@ -16,6 +16,8 @@
 mod common;
 #[path = "../tests/support/web_server.rs"]
 mod web_server;
+#[path = "../tests/support/workspace.rs"]
+mod workspace;
 
 use std::time::{Duration, Instant};
 

@@ -9,6 +9,8 @@
 mod common;
 #[path = "../support/web_server.rs"]
 mod web_server;
+#[path = "../support/workspace.rs"]
+mod workspace;
 
 mod browser;
 mod console_http;

@@ -60,7 +60,7 @@ async fn staff_edit_an_entry_test_it_and_answer_the_inbox() {
     browser.wait("#save").await.click().await.unwrap();
     let refused = browser.wait(".field.invalid .error").await.text().await.unwrap();
     assert!(!refused.is_empty());
-    let file = server.workspace.as_ref().unwrap().path().join("index/setagaya/haishoku-service.toml");
+    let file = server.workspace.as_ref().unwrap().path("index/setagaya/haishoku-service.toml");
     assert!(!std::fs::read_to_string(&file).unwrap().contains("職員の画面で書き足しました"));
     browser.screenshots("staff-entry-error").await;
     fill(&browser, "#verified", &madoguchi::app::today().format("%Y-%m-%d").to_string()).await;
@@ -87,6 +87,8 @@ async fn staff_edit_an_entry_test_it_and_answer_the_inbox() {
     let select = browser.wait("ol.inbox select").await;
     select.select_by_value("setagaya/haishoku-service").await.unwrap();
     browser.wait("ol.inbox button.assign").await.click().await.unwrap();
+    // The inbox shows no notice: one on the page means the answer to the click has come.
+    browser.wait("main .notice").await;
     let done = page_text(&browser).await;
     assert!(done.contains("「配食サービス」の質問の例に加えました"), "{done}");
     assert!(std::fs::read_to_string(&file).unwrap().contains("献立"));

@@ -10,6 +10,7 @@ use madoguchi::serving::live::LiveEngine;
 use madoguchi::serving::store::Store;
 
 use super::common;
+use super::workspace::Workspace;
 
 pub struct WebServer {
     pub base: String,
@@ -18,7 +19,7 @@ pub struct WebServer {
     pub task: tokio::task::JoinHandle<anyhow::Result<()>>,
     _data: tempfile::TempDir,
     /// The copy of index/ and dialogs/ an editable server serves (and staff write to).
-    pub workspace: Option<tempfile::TempDir>,
+    pub workspace: Option<Workspace>,
 }
 
 /// The staff account every console test signs in with.
@@ -49,14 +50,10 @@ pub async fn start(adjust: impl FnOnce(&mut Config)) -> WebServer {
 /// A server on a copy of index/ and dialogs/, reloadable like the real one, with one staff
 /// account ([`STAFF_NAME`]): for the console's tests, which write entries.
 pub async fn start_editable() -> WebServer {
-    let copy = tempfile::tempdir().unwrap();
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    for folder in ["index", "dialogs"] {
-        copy_dir(&repo.join(folder), &copy.path().join(folder));
-    }
+    let copy = Workspace::new();
     let mut config = common::config();
-    config.index_dir = copy.path().join("index");
-    config.dialogs_dir = copy.path().join("dialogs");
+    config.index_dir = copy.path("index");
+    config.dialogs_dir = copy.path("dialogs");
     let hash = madoguchi::channels::web::console::session::hash_password(STAFF_PASSWORD).unwrap();
     config.web.staff = vec![madoguchi::config::StaffAccount { name: STAFF_NAME.into(), password_hash: hash }];
     let data = tempfile::tempdir().unwrap();
@@ -74,19 +71,6 @@ pub async fn start_editable() -> WebServer {
         let _ = stopped.await;
     }));
     WebServer { base, store, stop: Some(stop), task, _data: data, workspace: Some(copy) }
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 impl WebServer {

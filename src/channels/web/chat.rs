@@ -152,15 +152,7 @@ fn refuse(status: StatusCode, text: &str) -> Response {
 
 /// The chat id of the request's cookie, when it is one madoguchi could have made.
 fn chat_id(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == CHAT_COOKIE)
-        .map(|(_, value)| value.to_string())
-        .filter(|id| id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+    super::client::token_cookie(headers, CHAT_COOKIE)
 }
 
 fn new_chat_id() -> Option<String> {

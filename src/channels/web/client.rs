@@ -1,5 +1,6 @@
 //! Who is asking: the client's address (a trusted reverse proxy's `X-Forwarded-For` believed,
-//! nobody else's), whether the page was reached over TLS, and a per-address rate limit.
+//! nobody else's), whether the page was reached over TLS, the token cookies madoguchi set, and
+//! a per-address rate limit.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -39,6 +40,20 @@ impl Client {
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
         Client { ip, https }
     }
+}
+
+/// The value of the cookie `name`, when it looks like a token madoguchi made (64 hex digits):
+/// the resident's chat id, the staff session, the login form's token.
+pub fn token_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.to_string())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// A token bucket per key (an address, or a staff account's name): `per_minute` requests a

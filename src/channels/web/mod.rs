@@ -20,7 +20,7 @@
 //!   browser sends an Origin, the same origin. Another site's form is refused.
 
 mod chat;
-mod client;
+pub(crate) mod client;
 pub mod console;
 mod page;
 

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::layout::{self, Notice};
 use super::session::{self, LOGIN_COOKIE, SESSION_COOKIE};
 use super::{forbidden, StaffSession};
+use crate::channels::web::client::token_cookie;
 use crate::channels::web::client::Client;
 use crate::channels::web::Web;
 
@@ -47,7 +48,7 @@ pub async fn submit(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let client = Client::of(peer, &headers, &web.settings.trusted_proxies);
-    let expected = session::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    let expected = token_cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     if !session::same_token(&expected, &form.csrf) || !super::same_origin(&headers) {
         tracing::warn!(ip = %client.ip, "staff login refused: the form's token does not match");
         return forbidden();

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
+
+use crate::channels::web::client::token_cookie;
 use ring::rand::SecureRandom;
 
 use crate::config::StaffAccount;
@@ -55,7 +57,7 @@ impl Sessions {
 
     /// The session of the request's cookie, when it is open and not idle too long.
     pub fn of(&self, headers: &HeaderMap) -> Option<Session> {
-        let token = cookie(headers, SESSION_COOKIE)?;
+        let token = token_cookie(headers, SESSION_COOKIE)?;
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         match open.get_mut(&token) {
@@ -104,19 +106,6 @@ pub fn random_token() -> Option<String> {
     Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// The value of the cookie `name`, when it looks like one madoguchi made (64 hex digits).
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, value)| value.to_string())
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
 /// A console cookie: script cannot read it, other sites never send it, only `/staff` gets it.
 /// `value` empty ends it.
 pub fn staff_cookie(name: &str, value: &str, https: bool) -> String {
@@ -151,7 +140,7 @@ mod tests {
         let sessions = Sessions::default();
         let session = sessions.start("sato").unwrap();
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, format!("{SESSION_COOKIE}={}", session.token).parse().unwrap());
+        headers.insert(axum::http::header::COOKIE, format!("{SESSION_COOKIE}={}", session.token).parse().unwrap());
         assert_eq!(sessions.of(&headers).unwrap().name, "sato");
         sessions.end(&session.token);
         assert!(sessions.of(&headers).is_none());
