@@ -16,3 +16,4 @@ mod browser;
 mod console_http;
 mod resident;
 mod staff;
+mod web_process;

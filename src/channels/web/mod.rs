@@ -161,6 +161,7 @@ pub fn run(config: &Config, listen: Option<&str>, today: chrono::NaiveDate) -> a
     let engine = Arc::new(LiveEngine::open(config, today)?);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let web = Arc::new(Web::new(engine, store.clone(), config));
+    let _watching = watch_staff_files(&web.engine);
     let result = runtime.block_on(async {
         let listener = bind(listen).await?;
         tracing::info!(listen, data_dir = %data_dir.display(), "serving the web chat");
@@ -170,4 +171,34 @@ pub fn run(config: &Config, listen: Option<&str>, today: chrono::NaiveDate) -> a
     store.flush().context("flushing the database")?;
     runtime.shutdown_timeout(Duration::from_secs(1));
     result
+}
+
+/// `madoguchi web` alone (no Telegram side to do it): a staff file saved by hand is reloaded as
+/// in `madoguchi run`, checked first, the old answers serving on when the edit is broken. The
+/// console's own saves reload at once and are seen here once more, which costs a build and
+/// changes nothing. Failing to watch is logged; the console's saves still reload.
+fn watch_staff_files(engine: &Arc<LiveEngine>) -> Option<crate::serving::watch::Watch> {
+    if !engine.reloadable() {
+        return None;
+    }
+    let dirs = engine.watched_dirs();
+    let live = engine.clone();
+    let on_change = move |paths: Vec<std::path::PathBuf>| {
+        let report = live.reload();
+        let saved = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+        match &report.outcome {
+            crate::serving::live::Outcome::Swapped { .. } => tracing::info!("[saved {saved}] {report}"),
+            _ => tracing::error!("[saved {saved}] {report}"),
+        }
+    };
+    match crate::serving::watch::watch(&dirs, on_change) {
+        Ok(watch) => {
+            tracing::info!(dirs = ?dirs, "watching the staff files; a saved change is reloaded");
+            Some(watch)
+        }
+        Err(e) => {
+            tracing::warn!("not watching the staff files ({e:#}); the console's saves still reload");
+            None
+        }
+    }
 }
