@@ -174,7 +174,7 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     // alarms. Not reached yet (the figures are printed above and in the note); these are
     // the figures reached on 2026-12-04, so a rule change can only move them towards the bar.
     // Raise them with every improvement; never lower them.
-    const URGENT_MET: usize = 331;
+    const URGENT_MET: usize = 333;
     const GENTLE_LED: usize = 30;
     const FALSE_ALARMS: usize = 17;
     assert!(
@@ -356,6 +356,8 @@ fn danger_is_read_from_words_not_substrings() {
         ("生まれてこなければよかった", "suicidal"),
         ("しにたーい", "suicidal"),
         ("友達が死にたいと言っている", "suicidal_helper"),
+        // The worry is the helper's, about words said now.
+        ("母が「一緒に死にたい」と言い出していて心配です", "suicidal_helper"),
     ] {
         assert_eq!(lead(question), (Kind::Crisis, Some(kind.to_string())), "{question}");
     }
@@ -371,6 +373,10 @@ fn danger_is_read_from_words_not_substrings() {
         "高い所の電球を替えてくれる人はいますか",
     ] {
         assert_eq!(lead(question).1, None, "{question}");
+    }
+    // Words that may be said one day are still a worry about the future.
+    for question in ["いつか母が死にたいと言い出したらと思うと心配です"] {
+        assert_ne!(lead(question).0, Kind::Crisis, "{question}");
     }
     // Denied or past: a gentle reply that leads the answer, never nothing.
     for question in ["死にたいわけじゃないけど、介護がつらい", "昔は死にたいと思っていた"]

@@ -218,7 +218,9 @@ impl ModalityLexicon {
                     && !morphemes
                         .get(i.wrapping_sub(1))
                         .is_some_and(|p| matches!(p.pos, PartOfSpeech::Adjective { .. }));
-                if maybe || likely || self.is_any(cx, i, &[&self.worry]) {
+                // 「死にたい」と言い出していて心配: the worry is the helper's, about words said
+                // now, not a danger that may come.
+                if (maybe || likely || self.is_any(cx, i, &[&self.worry])) && !self.reported_before(cx, i) {
                     return true;
                 }
             }
@@ -277,6 +279,15 @@ impl ModalityLexicon {
         });
         let told_in_past = past_tense || sequence || self.base_in(cx, &cx.sentence, "た").is_some();
         told_in_past && long_ago && resolved_after
+    }
+
+    /// Whether the mention's words are reported (と or って, then a reporting verb) between its
+    /// predicate and morpheme `i`.
+    fn reported_before(&self, cx: &Context<'_>, i: usize) -> bool {
+        (cx.anchor.end..i).any(|q| {
+            matches!(cx.morphemes[q].pos, PartOfSpeech::Particle(ParticleKind::Quote))
+                && (q + 1..(q + 4).min(i)).any(|j| self.is_any(cx, j, &[&self.reporting]))
+        })
     }
 
     /// Someone else is the subject (友達が, 母は) before the mention, or its words are reported
