@@ -371,6 +371,8 @@ fn danger_is_read_from_words_not_substrings() {
         // The いる of 探している is grammar, and a high place asked about is not one looked for.
         "高い所の電球を替えてくれる人を探している",
         "高い所の電球を替えてくれる人はいますか",
+        // A teenager home alone after school is an everyday 留守番, not a child left alone.
+        "高校生の息子が放課後は家でずっとひとりです。居場所はありますか",
     ] {
         assert_eq!(lead(question).1, None, "{question}");
     }
