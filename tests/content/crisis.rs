@@ -377,7 +377,10 @@ fn danger_is_read_from_words_not_substrings() {
         assert_eq!(lead(question).1, None, "{question}");
     }
     // Words that may be said one day are still a worry about the future.
-    for question in ["いつか母が死にたいと言い出したらと思うと心配です"] {
+    for question in [
+        "いつか母が死にたいと言い出したらと思うと心配です",
+        "もし父が「死にたい」と言ったら、どう声をかければいいか不安です",
+    ] {
         assert_ne!(lead(question).0, Kind::Crisis, "{question}");
     }
     // Denied or past: a gentle reply that leads the answer, never nothing.
