@@ -254,6 +254,7 @@ impl Engine {
         let found: Vec<&(String, Vec<usize>)> = self
             .name_matcher
             .find_overlapping_iter(&squashed)
+            .filter(|m| stands_alone(&squashed, m.start(), m.end()))
             .map(|m| &self.names[m.pattern().as_usize()])
             .filter(|(_, entries)| entries.iter().any(in_area))
             .collect();
@@ -278,5 +279,64 @@ impl Engine {
             .filter(|m| area.is_none_or(|a| a == m.name))
             .filter_map(|m| self.entry_index(&m.general_window))
             .collect()
+    }
+}
+
+/// Whether the name found at `start..end` of `text` is a word of its own there, not part of a
+/// longer compound: the letter before it and its first letter, and its last letter and the
+/// letter after it, are not of the same kind (kanji, katakana, Latin). 「家族会に」 names 家族会;
+/// 「家族会議」, 「スケートリンク」 and 「ネイルサロン」 name nothing. Hiragana and marks part
+/// words; a longer name that holds the compound (大垣社協) is a name of its own.
+fn stands_alone(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let first = text[start..end].chars().next();
+    let last = text[start..end].chars().next_back();
+    let after = text[end..].chars().next();
+    !same_letters(before, first) && !same_letters(last, after)
+}
+
+#[derive(PartialEq, Eq)]
+enum Letters {
+    Kanji,
+    Katakana,
+    Latin,
+}
+
+fn letters(c: char) -> Option<Letters> {
+    match c {
+        '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '々' | '〆' => Some(Letters::Kanji),
+        '\u{30A1}'..='\u{30FA}' | 'ー' | '\u{FF66}'..='\u{FF9F}' => Some(Letters::Katakana),
+        c if c.is_ascii_alphanumeric() => Some(Letters::Latin),
+        _ => None,
+    }
+}
+
+fn same_letters(a: Option<char>, b: Option<char>) -> bool {
+    match (a.and_then(letters), b.and_then(letters)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::stands_alone;
+
+    fn named(text: &str, name: &str) -> bool {
+        let start = text.find(name).expect("the name is in the text");
+        stands_alone(text, start, start + name.len())
+    }
+
+    #[test]
+    fn a_name_inside_a_longer_compound_names_nothing() {
+        assert!(named("家族会に入りたい", "家族会"));
+        assert!(named("りんくに相談したい", "りんく"));
+        assert!(named("認知症ガイドブックがほしい", "ガイドブック"), "kanji before katakana parts words");
+        assert!(named("サロン", "サロン"), "the whole message");
+        assert!(!named("家族会議の進め方", "家族会"));
+        assert!(!named("スケートリンクの営業時間", "リンク"));
+        assert!(!named("ネイルサロンの予約", "サロン"));
+        assert!(!named("包括契約と個別契約", "包括"));
+        assert!(named("WiFiルーター", "WiFi") && !named("LINKS", "LINK"), "Latin letters run on");
     }
 }
