@@ -46,6 +46,21 @@ const MAX_BROAD_TERMS: usize = 3;
 /// The score at which a candidate's `strength` is one half (see [`confidence`]).
 const SCORE_HALF: f32 = 8.0;
 
+/// A compound of the message that no entry holds, and its parts (indices into the query's
+/// terms).
+pub(super) struct UnknownCompound {
+    text: String,
+    span: std::ops::Range<usize>,
+    parts: Vec<usize>,
+}
+
+impl UnknownCompound {
+    /// Whether a term at `span` is this compound or one of its parts.
+    fn holds(&self, span: &std::ops::Range<usize>) -> bool {
+        span.start >= self.span.start && span.end <= self.span.end
+    }
+}
+
 /// Where the question is about.
 struct Place {
     /// The area used: given, or read from the message.
@@ -92,13 +107,14 @@ impl Engine {
             Some(romaji::Latin::Romaji(kana)) => Some(self.analyzer.analyze_question(&kana)),
             _ => None,
         };
-        let query = self.query(romaji_read.as_ref().unwrap_or(&analysis), &place, &mut explanation);
-        let hits = self.hits(&query, &analysis.normalized, &mut explanation);
+        let (query, compounds) =
+            self.query_and_compounds(romaji_read.as_ref().unwrap_or(&analysis), &place, &mut explanation);
+        let hits = self.hits(&query, &analysis.normalized, &compounds, &mut explanation);
         if let Some(category) = self.broad_category(&query, &explanation) {
             return decision(Kind::Fallback, Vec::new(), false, crisis, explanation, Some(category));
         }
         let empty = query.terms.is_empty() && query.kana_bigrams.is_empty() && explanation.named.is_empty();
-        let ranked = self.rank(&hits, &query, &explanation);
+        let ranked = self.rank(&hits, &query, &compounds, &explanation);
         let (kind, candidates) = self.choose(ranked, empty);
         decision(kind, candidates, empty, crisis, explanation, None)
     }
@@ -166,6 +182,16 @@ impl Engine {
     /// The search query: the resident's words (place names set the area instead), the index's
     /// words their kana spells, the bridges' wordings, and a few kana bigrams.
     fn query(&self, analysis: &Analysis, place: &Place, explanation: &mut Explanation) -> SearchQuery {
+        self.query_and_compounds(analysis, place, explanation).0
+    }
+
+    /// [`Engine::query`], and the message's compounds the index does not know.
+    fn query_and_compounds(
+        &self,
+        analysis: &Analysis,
+        place: &Place,
+        explanation: &mut Explanation,
+    ) -> (SearchQuery, Vec<UnknownCompound>) {
         let overlaps =
             |span: &std::ops::Range<usize>, m: &PlaceMention| m.span.start < span.end && span.start < m.span.end;
         let mut terms: Vec<QueryTerm> = Vec::with_capacity(analysis.terms.len());
@@ -183,6 +209,16 @@ impl Engine {
             terms.push(QueryTerm { text: term.text.clone(), weight: 1.0, names_only: mention.is_some() });
         }
         explanation.terms = terms.iter().map(|t| t.text.clone()).collect();
+        let compounds = self.unknown_compounds(analysis, &terms);
+        // A part of such a compound is not the resident's word on its own: it starts no bridge
+        // (ゴルフサロン is no サロン, so no おしゃべりの場), unless it also stands alone.
+        for part in compounds.iter().flat_map(|c| &c.parts) {
+            let text = terms[*part].text.as_str();
+            let alone = analysis.terms.iter().any(|t| t.text == text && !compounds.iter().any(|c| c.holds(&t.span)));
+            if !alone {
+                own_terms.remove(text);
+            }
+        }
         // Kana-written stretches, but not a place name's: its kana would pull toward entries
         // that merely mention the place.
         let kana_runs: Vec<&KanaRun> = analysis
@@ -217,14 +253,43 @@ impl Engine {
             kana_bigrams(kana_runs.iter().filter(|run| run.has_content).map(|run| run.reading.as_str()))
         };
         bigrams.truncate(MAX_QUERY_BIGRAMS);
-        SearchQuery { terms, kana_bigrams: bigrams, municipality: place.area.clone() }
+        (SearchQuery { terms, kana_bigrams: bigrams, municipality: place.area.clone() }, compounds)
+    }
+
+    /// The compounds of the message that no entry holds (ゴルフサロン, 家族会議, 包括契約), with
+    /// their parts among `terms`: the units a resident means, which a candidate explains only
+    /// with all their parts.
+    fn unknown_compounds(&self, analysis: &Analysis, terms: &[QueryTerm]) -> Vec<UnknownCompound> {
+        let mut compounds = Vec::new();
+        for compound in &analysis.terms {
+            let inside = |t: &&crate::japanese::analyzer::Term| {
+                t.span.start >= compound.span.start && t.span.end <= compound.span.end && t.span != compound.span
+            };
+            let parts: Vec<usize> = analysis
+                .terms
+                .iter()
+                .filter(inside)
+                .filter_map(|p| terms.iter().position(|q| q.text == p.text))
+                .collect();
+            if parts.len() >= 2 && !self.search.holds(&compound.text) {
+                compounds.push(UnknownCompound { text: compound.text.clone(), span: compound.span.clone(), parts });
+            }
+        }
+        compounds
     }
 
     /// The search's hits, best first, with a bonus for each service the message names: a
     /// resident who writes a service's name (りんく, 社協, 家族会) means that service.
-    fn hits(&self, query: &SearchQuery, normalized: &str, explanation: &mut Explanation) -> Vec<Hit> {
+    fn hits(
+        &self,
+        query: &SearchQuery,
+        normalized: &str,
+        compounds: &[UnknownCompound],
+        explanation: &mut Explanation,
+    ) -> Vec<Hit> {
         let mut hits = self.search.search(query, SEARCH_DEPTH);
-        for entry in self.named_entries(normalized, query.municipality.as_deref()) {
+        let compound_texts: Vec<&str> = compounds.iter().map(|c| c.text.as_str()).collect();
+        for entry in self.named_entries(normalized, query.municipality.as_deref(), &compound_texts) {
             match hits.iter_mut().find(|h| h.entry == entry) {
                 Some(hit) => hit.score += NAME_BONUS,
                 None => hits.push(Hit { entry, score: NAME_BONUS, matched: Vec::new() }),
@@ -236,7 +301,13 @@ impl Engine {
     }
 
     /// The candidates by confidence, as many as an answer or a fallback may show.
-    fn rank(&self, hits: &[Hit], query: &SearchQuery, explanation: &Explanation) -> Vec<Scored> {
+    fn rank(
+        &self,
+        hits: &[Hit],
+        query: &SearchQuery,
+        compounds: &[UnknownCompound],
+        explanation: &Explanation,
+    ) -> Vec<Scored> {
         let own_weight: f32 = query.terms.iter().filter(|t| t.weight >= 1.0).count().max(1) as f32;
         let top_score = hits.first().map(|h| h.score).unwrap_or(0.0);
         // (confidence, hit): the matched words are written out only for the candidates kept.
@@ -244,7 +315,20 @@ impl Engine {
             .iter()
             .map(|hit| {
                 let named = explanation.named.contains(&self.knowledge.entries[hit.entry].title);
-                let own = matched_terms(hit, query).filter(|t| t.weight >= 1.0).count();
+                // A part of an unknown compound explains nothing unless the candidate holds
+                // every part: a サロン is not what 「ゴルフサロン」 asks for. (Counting such a
+                // part as half a word kept fewer off-topic messages out and no more answers.)
+                let whole = |t: usize| {
+                    compounds
+                        .iter()
+                        .filter(|c| c.parts.contains(&t))
+                        .all(|c| c.parts.iter().all(|p| hit.matched.contains(p)))
+                };
+                let own = hit
+                    .matched
+                    .iter()
+                    .filter(|&&t| whole(t) && query.terms.get(t).is_some_and(|q| q.weight >= 1.0))
+                    .count();
                 let coverage = if named { 1.0 } else { own as f32 / own_weight };
                 let bridged = matched_terms(hit, query).any(|t| t.weight < 1.0);
                 (confidence(hit.score, top_score, coverage, bridged), hit)

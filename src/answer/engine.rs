@@ -247,14 +247,21 @@ impl Engine {
     /// Entries (of the area, if known) whose title or an alias stands in the message. A name
     /// inside a longer name that also stands there does not count (社会福祉協議会 inside
     /// 西東京市社会福祉協議会).
-    pub(super) fn named_entries(&self, normalized: &str, area: Option<&str>) -> Vec<usize> {
+    /// `compounds`: the message's compounds that no entry holds; a name inside one (ガイドブック
+    /// in 旅行ガイドブック) is part of another thing, not named.
+    pub(super) fn named_entries(&self, normalized: &str, area: Option<&str>, compounds: &[&str]) -> Vec<usize> {
         let squashed: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
+        let within_compound = |start: usize, end: usize| {
+            compounds.iter().any(|c| {
+                c.len() > end - start && squashed.match_indices(c).any(|(at, _)| at <= start && end <= at + c.len())
+            })
+        };
         let in_area = |entry: &usize| area.is_none_or(|a| self.knowledge.entries[*entry].municipality == a);
         // The names standing in the message that some entry of the area bears.
         let found: Vec<&(String, Vec<usize>)> = self
             .name_matcher
             .find_overlapping_iter(&squashed)
-            .filter(|m| stands_alone(&squashed, m.start(), m.end()))
+            .filter(|m| stands_alone(&squashed, m.start(), m.end()) && !within_compound(m.start(), m.end()))
             .map(|m| &self.names[m.pattern().as_usize()])
             .filter(|(_, entries)| entries.iter().any(in_area))
             .collect();

@@ -78,6 +78,28 @@ fn out_of_scope_is_honest_and_never_a_dead_end() {
 }
 
 #[test]
+fn a_compound_is_the_unit_the_resident_means() {
+    let engine = common::engine();
+    // A compound no entry holds, whose part is an entry's name or word: another thing.
+    for question in
+        ["ドッグサロンでトリミングを頼みたい", "家族会議で実家の片付けを話し合いたい", "料理ガイドブックを探してる"]
+    {
+        let decision = engine.decide(question, None);
+        assert_eq!(decision.kind, Kind::Fallback, "{question}: {:?}", decision.candidates.first().map(|c| c.entry));
+    }
+    // The same words standing alone are the service.
+    for (question, title) in [
+        ("世田谷で、近所のサロンに参加してみたい", "サロン・ミニデイ"),
+        ("世田谷の家族会に入りたいです。母が認知症です", "家族会"),
+        ("認知症のガイドブックがほしい。世田谷区です", "あんしんガイドブック"),
+    ] {
+        let decision = engine.decide(question, None);
+        assert_eq!(decision.kind, Kind::Answer, "{question}");
+        assert_eq!(engine.entry(decision.candidates[0].entry).title, title, "{question}");
+    }
+}
+
+#[test]
 fn query_syntax_is_just_text() {
     let engine = common::fixture_engine();
     for question in ["\"配食\" AND title:認知症", "(((", "配食 OR -*", "field:value^10 ~2"] {
