@@ -15,11 +15,14 @@
 mod common;
 #[path = "../tests/support/fake_bot_api.rs"]
 mod fake_bot_api;
+#[path = "../tests/support/load_figures.rs"]
+mod load_figures;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fake_bot_api::FakeBotApi;
+use load_figures::{median, percentile, questions};
 use madoguchi::channels::telegram::{serve, Options, Token};
 use madoguchi::serving::store::Store;
 use teloxide::adaptors::throttle::Limits;
@@ -30,15 +33,6 @@ const CHATS: i64 = 200;
 const PACED: usize = 600;
 const PACE: Duration = Duration::from_micros(2500); // 400 updates/s
 
-fn questions() -> Vec<String> {
-    let text = std::fs::read_to_string(common::repo().join("tests/questions.jsonl")).unwrap();
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter_map(|v| v["q"].as_str().map(str::to_string))
-        .take(60)
-        .collect()
-}
-
 /// What the n-th update is: mostly questions, some stickers and commands, as in real use.
 fn push(fake: &FakeBotApi, n: usize, chat: i64, questions: &[String]) -> u32 {
     match n % 10 {
@@ -46,15 +40,6 @@ fn push(fake: &FakeBotApi, n: usize, chat: i64, questions: &[String]) -> u32 {
         9 => fake.text(chat, "/help"),
         _ => fake.text(chat, &questions[n % questions.len()]),
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn main() {

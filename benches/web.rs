@@ -14,6 +14,8 @@
 
 #[path = "../tests/support/common.rs"]
 mod common;
+#[path = "../tests/support/load_figures.rs"]
+mod load_figures;
 #[path = "../tests/support/web_server.rs"]
 mod web_server;
 #[path = "../tests/support/workspace.rs"]
@@ -21,20 +23,13 @@ mod workspace;
 
 use std::time::{Duration, Instant};
 
+use load_figures::{median, percentile, questions};
+
 const ROUNDS: usize = 5;
 const WORKERS: usize = 16;
 const BURST: usize = 2000;
 const PACED: usize = 400;
 const PACE: Duration = Duration::from_millis(5); // 200 messages/s
-
-fn questions() -> Vec<String> {
-    let text = std::fs::read_to_string(common::repo().join("tests/questions.jsonl")).unwrap();
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter_map(|v| v["q"].as_str().map(str::to_string))
-        .take(60)
-        .collect()
-}
 
 /// Sends one message as the chat `cookie` names (none: a new chat); the cookie the server set.
 async fn say(http: &reqwest::Client, base: &str, cookie: Option<&str>, text: &str) -> Option<String> {
@@ -54,15 +49,6 @@ async fn say(http: &reqwest::Client, base: &str, cookie: Option<&str>, text: &st
     let body = response.bytes().await.expect("the reply is read");
     assert!(!body.is_empty());
     set
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn main() {

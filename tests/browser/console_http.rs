@@ -209,6 +209,25 @@ fn upload(csrf: &str, csv: &[u8], dry_run: bool) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// Uploads `csv` to the console's import as the signed-in `session`.
+async fn import(
+    http: &reqwest::Client,
+    base: &str,
+    session: &str,
+    csrf: &str,
+    csv: &[u8],
+    dry_run: bool,
+) -> reqwest::Response {
+    let (content_type, body) = upload(csrf, csv, dry_run);
+    http.post(format!("{base}/staff/csv/import"))
+        .header(header::COOKIE, session)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_spreadsheet_goes_out_and_back_with_a_dry_run_first() {
     let server = web_server::start_editable().await;
@@ -226,42 +245,18 @@ async fn the_spreadsheet_goes_out_and_back_with_a_dry_run_first() {
     let file = server.workspace.as_ref().unwrap().path("index/setagaya/haishoku-service.toml");
     let before = std::fs::read(&file).unwrap();
 
-    let (content_type, body) = upload(&csrf, &changed, true);
-    let dry = http
-        .post(format!("{}/staff/csv/import", server.base))
-        .header(header::COOKIE, &session)
-        .header(header::CONTENT_TYPE, content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let dry = import(&http, &server.base, &session, &csrf, &changed, true).await;
     assert_eq!(dry.status(), StatusCode::OK);
     let report = dry.text().await.unwrap();
     assert!(report.contains("id=\"report\"") && report.contains("setagaya/haishoku-service"), "{report}");
     assert_eq!(before, std::fs::read(&file).unwrap(), "a dry run writes nothing");
 
     // Without its token the upload is refused, whatever the file holds.
-    let (content_type, body) = upload(&"0".repeat(64), &changed, false);
-    let forged = http
-        .post(format!("{}/staff/csv/import", server.base))
-        .header(header::COOKIE, &session)
-        .header(header::CONTENT_TYPE, content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let forged = import(&http, &server.base, &session, &"0".repeat(64), &changed, false).await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     assert_eq!(before, std::fs::read(&file).unwrap());
 
-    let (content_type, body) = upload(&csrf, &changed, false);
-    let real = http
-        .post(format!("{}/staff/csv/import", server.base))
-        .header(header::COOKIE, &session)
-        .header(header::CONTENT_TYPE, content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let real = import(&http, &server.base, &session, &csrf, &changed, false).await;
     assert_eq!(real.status(), StatusCode::OK);
     assert!(std::fs::read_to_string(&file).unwrap().contains("表で直した名前"));
     // The change is live and in the entry's history, under the account that made it.

@@ -19,12 +19,7 @@ pub fn page(title: &str, current: &str, session: &Session, body: Markup) -> Mark
     html! {
         (DOCTYPE)
         html lang="ja" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — madoguchi 職員用" }
-                link rel="stylesheet" href="/assets/console.css";
-            }
+            (head(title))
             body {
                 header class="top" {
                     p class="brand" { "madoguchi 職員用" }
@@ -58,13 +53,20 @@ pub fn bare(title: &str, message: &str) -> Markup {
     html! {
         (DOCTYPE)
         html lang="ja" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — madoguchi 職員用" }
-                link rel="stylesheet" href="/assets/console.css";
-            }
+            (head(title))
             body { main { h1 { (title) } p role="alert" { (message) } p { a href="/staff" { "職員用の画面へ" } } } }
+        }
+    }
+}
+
+/// The `<head>` of every console page: its title and the console's one style sheet.
+pub fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " — madoguchi 職員用" }
+            link rel="stylesheet" href="/assets/console.css";
         }
     }
 }

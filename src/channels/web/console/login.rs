@@ -117,12 +117,7 @@ fn form(token: &str, problem: Option<&str>, no_accounts: bool) -> Markup {
     html! {
         (maud::DOCTYPE)
         html lang="ja" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "ログイン — madoguchi 職員用" }
-                link rel="stylesheet" href="/assets/console.css";
-            }
+            (super::layout::head("ログイン"))
             body {
                 main class="login" {
                     h1 { "madoguchi 職員用 ログイン" }
