@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::entries::{entry_link, Saved};
 use super::layout::{self, Notice};
 use super::{csrf_ok, forbidden, StaffSession};
-use crate::answer::decision::Kind;
+use crate::answer::decision::{Decision, Kind};
 use crate::answer::engine::Engine;
 use crate::answer::explain;
 use crate::channels::web::{page, Web};
@@ -61,16 +61,25 @@ pub async fn test(
             }
             p { button type="submit" id="try" { "答えを見る" } }
         }
-        @if !t.q.trim().is_empty() { (answer_and_explanation(&engine, &web, t.q.trim(), area)) }
+        @if !t.q.trim().is_empty() {
+            (answer_and_explanation(&engine, &web, t.q.trim(), area, &engine.decide(t.q.trim(), area)))
+        }
     };
     layout::page("答えを試す", "/staff/test", &session, body)
 }
 
 /// What a resident asking `question` gets, and why.
-fn answer_and_explanation(engine: &Engine, web: &Web, question: &str, area: Option<&str>) -> Markup {
+/// The reply a resident would get to `question`, and the explanation of `decision` (the
+/// engine's decision on it, which the caller may have read already).
+fn answer_and_explanation(
+    engine: &Engine,
+    web: &Web,
+    question: &str,
+    area: Option<&str>,
+    decision: &Decision,
+) -> Markup {
     let state = ChatState { area: area.map(str::to_string), ..ChatState::default() };
     let (_, replies, _) = respond_in(&state, Input::Text(question.to_string()), engine, Records::NotKept);
-    let decision = engine.decide(question, area);
     let request = explain::Request {
         area,
         want: None,
@@ -81,7 +90,7 @@ fn answer_and_explanation(engine: &Engine, web: &Web, question: &str, area: Opti
         h2 { "住民に届く答え" }
         div class="resident" id="resident-reply" { (page::replies(&replies, engine.dialogs())) }
         h2 { "答えの理由(くわしい説明)" }
-        pre class="explain" id="explain" { (explain::render(&decision, engine, &request)) }
+        pre class="explain" id="explain" { (explain::render(decision, engine, &request)) }
     }
 }
 
@@ -218,7 +227,7 @@ pub async fn assign(
                 "この質問には、まだ「" (title) "」がいちばんの答えになりません。下の説明を見て、項目の言葉(キーワードや別の呼び方)を見直してください。"
             }
         }
-        (answer_and_explanation(&engine, &web, &question, area))
+        (answer_and_explanation(&engine, &web, &question, area, &decision))
         p { a href=(entry_link(&id)) { "この項目を開く" } " ・ " a href="/staff/inbox" { "見直しに戻る" } }
     };
     layout::page("見直し", "/staff/inbox", &session, body).into_response()
