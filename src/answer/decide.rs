@@ -45,6 +45,8 @@ const SEARCH_DEPTH: usize = 10;
 const MAX_BROAD_TERMS: usize = 3;
 /// The score at which a candidate's `strength` is one half (see [`confidence`]).
 const SCORE_HALF: f32 = 8.0;
+/// The share of a candidate's strength that counts whatever it explains (see [`confidence`]).
+const COVERAGE_FLOOR: f32 = 0.3;
 
 /// A compound of the message that no entry holds, and its parts (indices into the query's
 /// terms).
@@ -59,6 +61,62 @@ impl UnknownCompound {
     fn holds(&self, span: &std::ops::Range<usize>) -> bool {
         span.start >= self.span.start && span.end <= self.span.end
     }
+}
+
+/// What a query term is to the resident's message (parallel to the query's terms), while the
+/// query is built.
+#[derive(Debug, Clone, PartialEq)]
+enum Role {
+    /// A place name (it sets the area, and scores only names and keywords).
+    Place,
+    /// The resident's own word; `unit` is the outermost word of the message holding it (認知 and
+    /// 認知症 are one unit; so are 社会, 福祉 and 社会福祉協議会).
+    Own { unit: usize },
+    /// A word a staff bridge added, started by the resident's words of these units.
+    Bridge { from: Vec<usize> },
+}
+
+/// The index of the outermost term of `analysis` whose span holds `span`.
+fn unit_of(analysis: &Analysis, span: &std::ops::Range<usize>) -> usize {
+    let mut best = usize::MAX;
+    let mut best_len = 0;
+    for (i, t) in analysis.terms.iter().enumerate() {
+        if t.span.start <= span.start && span.end <= t.span.end && t.span.len() > best_len {
+            best = i;
+            best_len = t.span.len();
+        }
+    }
+    best
+}
+
+/// One thing the resident said: a word, or a compound with its parts (認知症 with 認知;
+/// 社会福祉協議会 with 社会 and 福祉; ゴルフサロン with ゴルフ and サロン).
+struct Unit {
+    /// Its query terms.
+    terms: Vec<usize>,
+    /// The term of the whole word, when the query holds it.
+    whole: Option<usize>,
+    /// Whether some entry holds the whole word. A compound no entry holds is explained only by
+    /// a candidate holding every part: a サロン is not what 「ゴルフサロン」 asks for.
+    known: bool,
+}
+
+/// The message as what a candidate must explain: its units, the staff bridges with the units
+/// whose words started them, and the place names (see [`Engine::coverage`]).
+#[derive(Default)]
+struct Units {
+    units: Vec<Unit>,
+    /// A bridged term, and the units (indices into `units`) it speaks for.
+    bridges: Vec<(usize, Vec<usize>)>,
+    /// The place-name terms: a candidate holding one explains where, which counts.
+    places: Vec<usize>,
+}
+
+/// What the engine reads from the message before searching.
+struct Reading {
+    query: SearchQuery,
+    compounds: Vec<UnknownCompound>,
+    units: Units,
 }
 
 /// Where the question is about.
@@ -107,14 +165,14 @@ impl Engine {
             Some(romaji::Latin::Romaji(kana)) => Some(self.analyzer.analyze_question(&kana)),
             _ => None,
         };
-        let (query, compounds) =
-            self.query_and_compounds(romaji_read.as_ref().unwrap_or(&analysis), &place, &mut explanation);
+        let Reading { query, compounds, units } =
+            self.read(romaji_read.as_ref().unwrap_or(&analysis), &place, &mut explanation);
         let hits = self.hits(&query, &analysis.normalized, &compounds, &mut explanation);
         if let Some(category) = self.broad_category(&query, &explanation) {
             return decision(Kind::Fallback, Vec::new(), false, crisis, explanation, Some(category));
         }
         let empty = query.terms.is_empty() && query.kana_bigrams.is_empty() && explanation.named.is_empty();
-        let ranked = self.rank(&hits, &query, &compounds, &explanation);
+        let ranked = self.rank(&hits, &query, &units, &explanation);
         let (kind, candidates) = self.choose(ranked, empty);
         decision(kind, candidates, empty, crisis, explanation, None)
     }
@@ -182,19 +240,15 @@ impl Engine {
     /// The search query: the resident's words (place names set the area instead), the index's
     /// words their kana spells, the bridges' wordings, and a few kana bigrams.
     fn query(&self, analysis: &Analysis, place: &Place, explanation: &mut Explanation) -> SearchQuery {
-        self.query_and_compounds(analysis, place, explanation).0
+        self.read(analysis, place, explanation).query
     }
 
-    /// [`Engine::query`], and the message's compounds the index does not know.
-    fn query_and_compounds(
-        &self,
-        analysis: &Analysis,
-        place: &Place,
-        explanation: &mut Explanation,
-    ) -> (SearchQuery, Vec<UnknownCompound>) {
+    /// [`Engine::query`], the message's compounds the index does not know, and its units.
+    fn read(&self, analysis: &Analysis, place: &Place, explanation: &mut Explanation) -> Reading {
         let overlaps =
             |span: &std::ops::Range<usize>, m: &PlaceMention| m.span.start < span.end && span.start < m.span.end;
         let mut terms: Vec<QueryTerm> = Vec::with_capacity(analysis.terms.len());
+        let mut roles: Vec<Role> = Vec::with_capacity(analysis.terms.len());
         let mut seen: HashSet<&str> = HashSet::default();
         // The resident's words that are not place names: what bridges start from.
         let mut own_terms: HashSet<&str> = HashSet::default();
@@ -206,6 +260,7 @@ impl Engine {
             if mention.is_none() {
                 own_terms.insert(term.text.as_str());
             }
+            roles.push(if mention.is_some() { Role::Place } else { Role::Own { unit: unit_of(analysis, &term.span) } });
             terms.push(QueryTerm { text: term.text.clone(), weight: 1.0, names_only: mention.is_some() });
         }
         explanation.terms = terms.iter().map(|t| t.text.clone()).collect();
@@ -232,17 +287,34 @@ impl Engine {
                 if seen.insert(term) {
                     own_terms.insert(term);
                     explanation.kana_read.push(term.to_string());
+                    roles.push(Role::Own { unit: analysis.terms.len() + terms.len() });
                     terms.push(QueryTerm { text: term.to_string(), weight: 1.0, names_only: false });
                 }
             }
         }
         for group in &self.bridges {
-            if group.iter().any(|phrase| phrase.iter().all(|w| own_terms.contains(w.as_str()))) {
-                for word in group.iter().flatten() {
-                    if seen.insert(word.as_str()) {
-                        explanation.bridged.push(word.clone());
-                        terms.push(QueryTerm { text: word.clone(), weight: BRIDGE_WEIGHT, names_only: false });
-                    }
+            let started: Vec<&Vec<String>> =
+                group.iter().filter(|phrase| phrase.iter().all(|w| own_terms.contains(w.as_str()))).collect();
+            if started.is_empty() {
+                continue;
+            }
+            // The units of the resident's words that started it: what its words explain.
+            let mut from: Vec<usize> = started
+                .iter()
+                .flat_map(|phrase| phrase.iter())
+                .filter_map(|w| terms.iter().position(|t| t.text == *w))
+                .filter_map(|i| match roles[i] {
+                    Role::Own { unit } => Some(unit),
+                    _ => None,
+                })
+                .collect();
+            from.sort_unstable();
+            from.dedup();
+            for word in group.iter().flatten() {
+                if seen.insert(word.as_str()) {
+                    explanation.bridged.push(word.clone());
+                    roles.push(Role::Bridge { from: from.clone() });
+                    terms.push(QueryTerm { text: word.clone(), weight: BRIDGE_WEIGHT, names_only: false });
                 }
             }
         }
@@ -253,7 +325,45 @@ impl Engine {
             kana_bigrams(kana_runs.iter().filter(|run| run.has_content).map(|run| run.reading.as_str()))
         };
         bigrams.truncate(MAX_QUERY_BIGRAMS);
-        (SearchQuery { terms, kana_bigrams: bigrams, municipality: place.area.clone() }, compounds)
+        let units = self.units(analysis, &terms, &roles);
+        Reading {
+            query: SearchQuery { terms, kana_bigrams: bigrams, municipality: place.area.clone() },
+            compounds,
+            units,
+        }
+    }
+
+    /// The message's units from the roles of its query terms.
+    fn units(&self, analysis: &Analysis, terms: &[QueryTerm], roles: &[Role]) -> Units {
+        let mut units = Units::default();
+        // Unit ids (an analysis term's index, or past them for kana-read words) → `units.units`.
+        let mut ids: Vec<usize> = Vec::new();
+        for (t, role) in roles.iter().enumerate() {
+            match role {
+                Role::Place => units.places.push(t),
+                Role::Own { unit: id } => {
+                    let at = match ids.iter().position(|i| i == id) {
+                        Some(at) => at,
+                        None => {
+                            ids.push(*id);
+                            units.units.push(Unit { terms: Vec::new(), whole: None, known: true });
+                            ids.len() - 1
+                        }
+                    };
+                    let unit = &mut units.units[at];
+                    unit.terms.push(t);
+                    if analysis.terms.get(*id).is_some_and(|whole| whole.text == terms[t].text) {
+                        unit.whole = Some(t);
+                        unit.known = self.search.holds(&terms[t].text);
+                    }
+                }
+                Role::Bridge { from } => {
+                    let from = from.iter().filter_map(|id| ids.iter().position(|i| i == id)).collect();
+                    units.bridges.push((t, from));
+                }
+            }
+        }
+        units
     }
 
     /// The compounds of the message that no entry holds (ゴルフサロン, 家族会議, 包括契約), with
@@ -301,37 +411,14 @@ impl Engine {
     }
 
     /// The candidates by confidence, as many as an answer or a fallback may show.
-    fn rank(
-        &self,
-        hits: &[Hit],
-        query: &SearchQuery,
-        compounds: &[UnknownCompound],
-        explanation: &Explanation,
-    ) -> Vec<Scored> {
-        let own_weight: f32 = query.terms.iter().filter(|t| t.weight >= 1.0).count().max(1) as f32;
+    fn rank(&self, hits: &[Hit], query: &SearchQuery, units: &Units, explanation: &Explanation) -> Vec<Scored> {
         let top_score = hits.first().map(|h| h.score).unwrap_or(0.0);
         // (confidence, hit): the matched words are written out only for the candidates kept.
         let mut ranked: Vec<(f32, &Hit)> = hits
             .iter()
             .map(|hit| {
                 let named = explanation.named.contains(&self.knowledge.entries[hit.entry].title);
-                // A part of an unknown compound explains nothing unless the candidate holds
-                // every part: a サロン is not what 「ゴルフサロン」 asks for. (Counting such a
-                // part as half a word kept fewer off-topic messages out and no more answers.)
-                let whole = |t: usize| {
-                    compounds
-                        .iter()
-                        .filter(|c| c.parts.contains(&t))
-                        .all(|c| c.parts.iter().all(|p| hit.matched.contains(p)))
-                };
-                let own = hit
-                    .matched
-                    .iter()
-                    .filter(|&&t| whole(t) && query.terms.get(t).is_some_and(|q| q.weight >= 1.0))
-                    .count();
-                let coverage = if named { 1.0 } else { own as f32 / own_weight };
-                let bridged = matched_terms(hit, query).any(|t| t.weight < 1.0);
-                (confidence(hit.score, top_score, coverage, bridged), hit)
+                (confidence(hit.score, top_score, coverage(hit, units, named)), hit)
             })
             .collect();
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -367,17 +454,99 @@ fn matched_terms<'q>(hit: &'q Hit, query: &'q SearchQuery) -> impl Iterator<Item
     hit.matched.iter().filter_map(|&t| query.terms.get(t))
 }
 
+/// How much of the message a candidate explains, 0–1: the share of the message's units it
+/// holds. A unit counts as explained when the candidate holds its whole word, or a staff bridge
+/// that the unit's words started (掃除 → 家事), or, for a known compound, the share of its
+/// terms it holds; a compound no entry holds, only with every part. A place name the candidate
+/// holds counts as one more unit explained (墨俣 in すのまた支え愛の会). For a service the message
+/// names, every unit touching the name's words is explained; a message that is nothing but
+/// the name is explained whole.
+///
+/// Every unit the candidate does not explain counts against it, known to the index or not: a
+/// message about ペット and カメラ is not explained by 見守り.
+fn coverage(hit: &Hit, units: &Units, named: bool) -> f32 {
+    let matched = |t: &usize| hit.matched.contains(t);
+    let mut explained = 0.0;
+    for (u, unit) in units.units.iter().enumerate() {
+        let whole = unit.whole.as_ref().is_some_and(matched)
+            || named && unit.terms.iter().any(matched)
+            || units.bridges.iter().any(|(t, from)| from.contains(&u) && matched(t));
+        explained += if whole {
+            1.0
+        } else if !unit.known {
+            let mut parts = unit.terms.iter().filter(|t| Some(**t) != unit.whole).peekable();
+            if parts.peek().is_some() && parts.all(matched) {
+                1.0
+            } else {
+                0.0
+            }
+        } else {
+            unit.terms.iter().filter(|t| matched(t)).count() as f32 / unit.terms.len() as f32
+        };
+    }
+    let places = units.places.iter().filter(|t| matched(t)).count();
+    let count = units.units.len() + places;
+    if count == 0 {
+        return if named { 1.0 } else { 0.0 };
+    }
+    (explained + places as f32) / count as f32
+}
+
 /// Confidence in one candidate, 0–1.
 ///
 /// Two signals, both needed: the BM25 score says how strongly the candidate matched (a score
 /// near 0 is a coincidence of one common word), and coverage says how much of the message it
-/// explains. A candidate far below the best is discounted.
-fn confidence(score: f32, top: f32, coverage: f32, bridged: bool) -> f32 {
+/// explains. A candidate far below the best is discounted. The floor (`COVERAGE_FLOOR`) keeps
+/// a strong match to part of a long message in the race; above it, what is left unexplained
+/// decides.
+fn confidence(score: f32, top: f32, coverage: f32) -> f32 {
     if score <= 0.0 {
         return 0.0;
     }
     let strength = score / (score + SCORE_HALF);
-    let explained = if bridged { coverage.max(0.5) } else { coverage };
     let relative = if top > 0.0 { score / top } else { 0.0 };
-    (strength * (0.4 + 0.6 * explained) * relative).clamp(0.0, 1.0)
+    (strength * (COVERAGE_FLOOR + (1.0 - COVERAGE_FLOOR) * coverage) * relative).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod coverage_tests {
+    use super::{coverage, Unit, Units};
+    use crate::answer::search::Hit;
+
+    fn hit(matched: &[usize]) -> Hit {
+        Hit { entry: 0, score: 10.0, matched: matched.to_vec() }
+    }
+
+    #[test]
+    fn every_unit_left_unexplained_counts_against_the_candidate() {
+        // 認知 認知症 (one known unit: terms 0 and 1), ペット (2), カメラ (3), and a bridge (4)
+        // started by ペット.
+        let units = Units {
+            units: vec![
+                Unit { terms: vec![0, 1], whole: Some(1), known: true },
+                Unit { terms: vec![2], whole: Some(2), known: false },
+                Unit { terms: vec![3], whole: Some(3), known: false },
+            ],
+            bridges: vec![(4, vec![1])],
+            places: vec![],
+        };
+        assert_eq!(coverage(&hit(&[1]), &units, false), 1.0 / 3.0, "the whole word explains its unit");
+        assert_eq!(coverage(&hit(&[0]), &units, false), 0.5 / 3.0, "a part explains its share");
+        assert_eq!(coverage(&hit(&[1, 4]), &units, false), 2.0 / 3.0, "a bridge explains the words that started it");
+        assert_eq!(coverage(&hit(&[]), &units, false), 0.0);
+    }
+
+    #[test]
+    fn an_unknown_compound_needs_every_part_and_a_bare_name_is_explained() {
+        // ゴルフサロン (2), no entry holds it, with its parts ゴルフ (0) and サロン (1).
+        let units = Units {
+            units: vec![Unit { terms: vec![0, 1, 2], whole: Some(2), known: false }],
+            bridges: vec![],
+            places: vec![3],
+        };
+        assert_eq!(coverage(&hit(&[1]), &units, false), 0.0, "a サロン is not a ゴルフサロン");
+        assert_eq!(coverage(&hit(&[0, 1]), &units, false), 1.0);
+        assert_eq!(coverage(&hit(&[1, 3]), &units, false), 0.5, "a place the candidate holds counts");
+        assert_eq!(coverage(&hit(&[]), &Units::default(), true), 1.0, "「りんくってどこ?」 is the name alone");
+    }
 }

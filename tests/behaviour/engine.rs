@@ -100,6 +100,27 @@ fn a_compound_is_the_unit_the_resident_means() {
 }
 
 #[test]
+fn what_the_candidate_leaves_unexplained_counts_against_it() {
+    let engine = common::engine();
+    // One word shared with an entry, the rest about something else: not that service.
+    for question in ["おしゃれで静かなカフェで読書したい", "引っ越しの見積もりで、ポイントが貯まる業者はどこ？"]
+    {
+        let decision = engine.decide(question, None);
+        assert_eq!(decision.kind, Kind::Fallback, "{question}: {:?}", decision.candidates.first().map(|c| c.entry));
+    }
+    // A situation the staff's wording connects to a service (掃除 → 家事) is explained by it,
+    // and a long message whose words the service holds is answered.
+    for (question, title) in [
+        ("布団を干すのも掃除もしんどくなってきた。世田谷", "ふれあいサービス"),
+        ("ひとりで晩ごはんを食べてる小学生が安く食べられる場所、西東京市にありますか", "子ども食堂"),
+    ] {
+        let decision = engine.decide(question, None);
+        assert_eq!(decision.kind, Kind::Answer, "{question}");
+        assert_eq!(engine.entry(decision.candidates[0].entry).title, title, "{question}");
+    }
+}
+
+#[test]
 fn query_syntax_is_just_text() {
     let engine = common::fixture_engine();
     for question in ["\"配食\" AND title:認知症", "(((", "配食 OR -*", "field:value^10 ~2"] {

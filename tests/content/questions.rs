@@ -8,7 +8,7 @@ use crate::common;
 /// The bars `index/README.md` promises: top-1 at least 0.85, top-3 at least 0.95, every
 /// crisis caught and every out-of-scope question given the general window (at the
 /// calibrated min_confidence 0.38). Measured: top-1 0.851, top-3 0.982, crisis 17/17,
-/// fallback 16/16.
+/// fallback 16/16 (top-1 was 0.860 before the units change of 2026-12-07).
 #[test]
 fn own_question_set_meets_its_bar() {
     let cases = eval::read_cases(&common::repo().join("tests/questions.jsonl")).unwrap();
@@ -25,19 +25,35 @@ fn own_question_set_meets_its_bar() {
     );
 }
 
-/// A question set written on 2026-12-04 by someone who never read `index/`'s example
-/// questions, nor the shared dev set (`tests/unseen-questions.jsonl`: 90 answer questions over
-/// all 66 services, 30 off-topic messages that share a word with an entry). Measured before
-/// this session's changes: top-1 0.833, top-3 0.967, off-topic rejected 15/30; after: the same.
-/// A ratchet: it may only rise. Issue 9 asks for off-topic rejection of 9 in 10.
+/// Question sets written by people who never read `index/`'s example questions, nor the
+/// shared dev set, measured only (never tuned on one question at a time). Each holds answer
+/// questions and off-topic messages that share a word with an entry. The figures are
+/// ratchets: they may only rise. Issue 9 asks for off-topic rejection of 9 in 10.
+/// - `unseen-questions.jsonl` (2026-12-04, 120: 90 answer, 30 off-topic): top-1 0.833, top-3
+///   0.967, off-topic 15/30 when written; 0.856, 0.978 and 26/30 since the message's units
+///   count against a candidate that leaves them unexplained (2026-12-07).
+/// - `unseen-questions-2.jsonl` (2026-12-06, 22: compounds holding a service's name): 1.000,
+///   1.000, 9/12; then 11/12.
+/// - `unseen-questions-3.jsonl` (2026-12-07, 60: 40 answer, many long or in dialect; 20
+///   off-topic), written before the units change: 0.725, 0.925 and 13/20; after it 0.750,
+///   0.925 and 18/20.
 #[test]
-fn unseen_question_set_holds_its_measured_figures() {
-    let cases = eval::read_cases(&common::repo().join("tests/unseen-questions.jsonl")).unwrap();
-    assert_eq!(cases.len(), 120);
-    let report = eval::evaluate(&cases, common::engine());
-    let summary = format!("{report}");
-    println!("{summary}");
-    assert!(report.top1 >= 0.83, "help: top-1 fell below its measured 0.833\n{summary}");
-    assert!(report.top3 >= 0.96, "help: top-3 fell below its measured 0.967\n{summary}");
-    assert!(report.fallback_right >= 15, "help: fewer than the measured 15/30 off-topic rejected\n{summary}");
+fn unseen_question_sets_hold_their_measured_figures() {
+    for (file, lines, top1, top3, rejected) in [
+        ("tests/unseen-questions.jsonl", 120, 0.85, 0.97, 26),
+        ("tests/unseen-questions-2.jsonl", 22, 1.0, 1.0, 11),
+        ("tests/unseen-questions-3.jsonl", 60, 0.75, 0.92, 18),
+    ] {
+        let cases = eval::read_cases(&common::repo().join(file)).unwrap();
+        assert_eq!(cases.len(), lines, "{file}");
+        let report = eval::evaluate(&cases, common::engine());
+        let summary = format!("{file}\n{report}");
+        println!("{summary}");
+        assert!(report.top1 >= top1 - 1e-6, "help: top-1 fell below its measured {top1}\n{summary}");
+        assert!(report.top3 >= top3 - 1e-6, "help: top-3 fell below its measured {top3}\n{summary}");
+        assert!(
+            report.fallback_right >= rejected,
+            "help: fewer than the measured {rejected} off-topic messages rejected\n{summary}"
+        );
+    }
 }
