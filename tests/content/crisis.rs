@@ -8,8 +8,9 @@
 //! - `tests/crisis/heldout.jsonl` and `heldout-2.jsonl`: written as held-out sets, and since
 //!   2026-12-04 read for the rules too (their misses showed which ways of saying danger the
 //!   rules lacked), so they are tuning sets now.
-//! - `tests/crisis/heldout-3.jsonl` (written 2026-12-04 by someone who saw neither the rules nor
-//!   the other sets): messages nobody tuned on. Measured and printed beside the corpus
+//! - `tests/crisis/heldout-3.jsonl` (written 2026-12-04) and `heldout-4.jsonl` (2026-12-07, 110
+//!   danger and 90 ordinary messages), each by someone who saw neither the rules nor the other
+//!   sets: messages nobody tuned on. Measured and printed beside the corpus
 //!   (`cargo test --test content -- --nocapture`), never a reason to change a rule for one
 //!   message.
 //!
@@ -165,6 +166,8 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     second.print("held out, second set (tests/crisis/heldout-2.jsonl, written 2026-12-03, tuned on since 2026-12-04)");
     let third = Report::of(engine, &corpus("heldout-3.jsonl"));
     third.print("held out, third set (tests/crisis/heldout-3.jsonl, written 2026-12-04, measured only)");
+    let fourth = Report::of(engine, &corpus("heldout-4.jsonl"));
+    fourth.print("held out, fourth set (tests/crisis/heldout-4.jsonl, written 2026-12-07, measured only)");
 
     let (urgent, met, _) = report.sum(0);
     let (gentle, led, _) = report.sum(1);
