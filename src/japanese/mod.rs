@@ -7,6 +7,7 @@
 //!   the staff's spelling variants), and its adapter for tantivy.
 //! - [`kana_spellings`]: the index's words as a resident may type them in kana.
 //! - [`romaji`]: romaji read as kana, and English told from romaji.
+//! - [`repeats`]: a word typed again and again without a break, parted.
 //!
 //! It knows nothing above it: the content loaders use it only through the rules they hand it
 //! (stopwords, variants), and it never reads a staff file itself.
@@ -14,4 +15,5 @@
 pub mod analyzer;
 pub mod dictionary;
 pub mod kana_spellings;
+pub mod repeats;
 pub mod romaji;

@@ -175,11 +175,11 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     assert!(urgent >= 300 && others >= 300, "the corpus holds {urgent} danger and {others} ordinary messages");
     // The bar is every urgent message met, every disclosure led, at most 1 % false
     // alarms. Not reached yet (the figures are printed above and in the note); these are
-    // the figures reached on 2026-12-04, so a rule change can only move them towards the bar.
+    // the figures reached so far (2026-12-07), so a rule change can only move them towards the bar.
     // Raise them with every improvement; never lower them.
-    const URGENT_MET: usize = 333;
+    const URGENT_MET: usize = 336;
     const GENTLE_LED: usize = 30;
-    const FALSE_ALARMS: usize = 17;
+    const FALSE_ALARMS: usize = 11;
     assert!(
         met >= URGENT_MET,
         "urgent messages met {met} of {urgent}: fewer than the {URGENT_MET} reached before (misses listed above)"
@@ -214,6 +214,13 @@ fn danger_in_kana_romaji_english_or_dialect_is_read_as_if_written_with_kanji() {
         ("じいちゃんが息しとらん", "emergency"),
         ("しにたぃ", "suicidal"),
         ("夫に首を絞められた", "violence"),
+        // Watching a story is no frame for what happens meanwhile.
+        ("ドラマを見ていたら夫に殴られた", "violence"),
+        // A word typed again and again without a break; a dialect ending drawn out; the
+        // godan continuative before て at the end (standard Japanese has 死んで).
+        ("きえたいきえたいきえたいもうむり", "suicidal"),
+        ("もうあかん、死にてぇーー", "suicidal"),
+        ("仕事も家もなくなった。わしはもう死にて", "suicidal"),
         // The same rule met as written in an earlier sentence, in another modality, must not
         // hide the one the kana reading finds now.
         ("昔は死ぬしかないと思っていた。でもいまも しぬしかないのかな", "suicidal"),
@@ -240,6 +247,14 @@ fn danger_in_kana_romaji_english_or_dialect_is_read_as_if_written_with_kanji() {
         "宿題をやったけど、もう遅いと先生に言われた",
         "薬を飲んだけど、もう遅いので寝ます",
         "電話を切ったけど、もう遅かった",
+        // The ordinary て-form of the same verbs, and an experience told as over.
+        "書類が消えてしまって困っています",
+        "父が亡くなって一年、遺品の整理を手伝ってくれるところはありますか",
+        "会議が終わって帰りました。明日の予定を知りたい",
+        "祖母は前に風呂場で倒れたことがありますが、いまは手すりをつけて元気です。介護用品の補助はありますか",
+        // Told as happening in a story or a report.
+        "小説の中で主人公が死にたいと泣く場面、読んでいてつらくなりました",
+        "ニュースで高齢者が熱中症で倒れたと聞いて、ひとり暮らしの母のことが気になります",
     ] {
         assert!(!matches!(outcome(engine, text), Outcome::Urgent(_)), "false alarm: {text}");
     }

@@ -300,6 +300,7 @@ impl CrisisLayer {
                 hypothetical,
                 topic,
                 resolved,
+                story,
             } = &file.modality;
             let mut list = |words: &Vec<toml::Spanned<String>>| -> Vec<usize> {
                 words.iter().filter_map(|w| word(w.get_ref(), w.span().start, &mut lexicon, &mut problems)).collect()
@@ -317,6 +318,7 @@ impl CrisisLayer {
                 hypothetical: list(hypothetical),
                 topic: list(topic),
                 resolved: list(resolved),
+                story: list(story),
             }
         };
         let mut rules = Vec::new();
@@ -465,7 +467,13 @@ impl CrisisLayer {
         if let Some(romaji) = &romaji {
             self.add_new(&mut assessment, self.assess(romaji));
         }
-        for start in std::iter::once(analysis).chain(romaji.as_ref()) {
+        // しにたいしにたい: each repetition read as the word it is.
+        let parted =
+            crate::japanese::repeats::part_repeats(&analysis.normalized).map(|text| analyzer.analyze_question(&text));
+        if let Some(parted) = &parted {
+            self.add_new(&mut assessment, self.assess(parted));
+        }
+        for start in std::iter::once(analysis).chain(romaji.as_ref()).chain(parted.as_ref()) {
             // A restored text can hold more kana the dictionary now segments differently
             // (しにたいしにたい): a second round reads those too.
             let mut current: Option<Analysis> = None;
@@ -563,7 +571,7 @@ impl CrisisLayer {
                     Modality::Denied => own.denied,
                     Modality::Past => own.past,
                     Modality::Worry => own.worry,
-                    Modality::Degree => None,
+                    Modality::Degree | Modality::Story => None,
                 };
                 let words = matches.iter().map(|(m, _)| surface(&analysis.normalized, morphemes, &m.range)).collect();
                 assessment.mentions.push(Mention {

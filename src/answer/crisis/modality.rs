@@ -27,6 +27,8 @@ pub enum Modality {
     Worry,
     /// A figure of speech (死ぬほど忙しい, 死ぬかと思った).
     Degree,
+    /// Told as happening in a story or a report (映画で倒れた人, ドラマの中で死にたいと言う).
+    Story,
 }
 
 impl Modality {
@@ -39,6 +41,7 @@ impl Modality {
             Modality::Past => "過去のこと",
             Modality::Worry => "これからの心配",
             Modality::Degree => "たとえ・大げさな言い方",
+            Modality::Story => "映画・ドラマ・ニュースの中のこと",
         }
     }
 }
@@ -58,6 +61,7 @@ pub struct ModalityLexicon {
     pub hypothetical: Vec<usize>,
     pub topic: Vec<usize>,
     pub resolved: Vec<usize>,
+    pub story: Vec<usize>,
 }
 
 /// Everything the modality of one mention is read from.
@@ -79,6 +83,8 @@ impl ModalityLexicon {
         let tail = self.tail(cx);
         if self.degree(cx, &tail) {
             Modality::Degree
+        } else if self.in_story(cx) {
+            Modality::Story
         } else if self.denied(cx, &tail) {
             Modality::Denied
         } else if self.worry(cx, &tail) {
@@ -127,10 +133,6 @@ impl ModalityLexicon {
         cx.found.iter().any(|f| f.range.start == i && lists.iter().any(|l| l.contains(&f.word)))
     }
 
-    fn base_in(&self, cx: &Context<'_>, range: &Range<usize>, base: &str) -> Option<usize> {
-        range.clone().find(|&i| cx.morphemes[i].base == base)
-    }
-
     /// 死ぬほど, 死ぬくらい, 死ぬかと思った. A noun before くらい is an estimate, not a figure
     /// of speech (小学生くらいの子が一人で).
     fn degree(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
@@ -144,6 +146,30 @@ impl ModalityLexicon {
         // …かと思った: a fright, not an intent; 死のうかと思う (a volitional before か) is one.
         let volitional = tail.start > 0 && matches!(cx.morphemes[tail.start - 1].base.as_str(), "う" | "よう");
         !volitional && is(tail.start, "か") && is(tail.start + 1, "と") && is(tail.start + 2, "思う")
+    }
+
+    /// A story word as the place the mention happens, in its clause: 映画で, 番組では, ドラマの
+    /// 中で, right before the mention with no verb between (「映画で倒れた人にAEDを使うシーン」).
+    /// Watching one is not a frame (ドラマを見ていたら殴られた), nor is a story the mention only
+    /// follows (ドラマで見たみたいに殴られている).
+    fn in_story(&self, cx: &Context<'_>) -> bool {
+        let morphemes = cx.morphemes;
+        cx.found.iter().any(|f| {
+            let place = match morphemes.get(f.range.end).map(|m| m.base.as_str()) {
+                Some("で") => Some(f.range.end + 1),
+                Some("の") => morphemes
+                    .get(f.range.end + 1)
+                    .filter(|m| matches!(m.base.as_str(), "中" | "なか" | "世界" | "話" | "シーン" | "場面"))
+                    .map(|_| f.range.end + 2),
+                _ => None,
+            };
+            self.story.contains(&f.word)
+                && f.range.start >= cx.sentence.start
+                && f.range.end <= cx.start
+                && place.is_some_and(|from| {
+                    (from..cx.start).all(|i| !matches!(morphemes[i].pos, PartOfSpeech::Verb { .. }))
+                })
+        })
     }
 
     /// たい followed by ない (死にたくない), a denial noun before ない (わけじゃない, つもりはない),
@@ -232,8 +258,11 @@ impl ModalityLexicon {
     /// aftermath of an event told in the same sentence (倒れて…退院).
     fn past(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
         let morphemes = cx.morphemes;
-        let past_tense =
-            self.base_in(cx, tail, "た").is_some() || self.base_in(cx, &(cx.anchor.start..tail.end), "た").is_some();
+        let past_tense = past_in(cx, &(cx.anchor.start..tail.end));
+        // 飲んだことがある, 倒れたことがあり: an experience, told as over.
+        if experiential(cx, tail) {
+            return true;
+        }
         // 倒れて、… : the event told as one step of a story (the ending may hold the て).
         let sequence = tail.start < tail.end && same_base(&morphemes[tail.start].base, "て")
             || tail.start > 0 && same_base(&morphemes[tail.start - 1].base, "て");
@@ -277,7 +306,7 @@ impl ModalityLexicon {
                     || self.now.contains(&f.word)
                         && morphemes.get(f.range.end).is_some_and(|m| matches!(m.base.as_str(), "は" | "では")))
         });
-        let told_in_past = past_tense || sequence || self.base_in(cx, &cx.sentence, "た").is_some();
+        let told_in_past = past_tense || sequence || past_in(cx, &cx.sentence);
         told_in_past && long_ago && resolved_after
     }
 
@@ -308,6 +337,38 @@ impl ModalityLexicon {
                 && morphemes.get(f.range.end).is_some_and(|m| matches!(m.base.as_str(), "が" | "は" | "も"))
         })
     }
+}
+
+/// Whether morpheme `i` is the past た, also voiced after a verb's euphonic form (飲んだ, 死んだ:
+/// IPADIC gives it the base だ, which is otherwise the copula).
+fn is_past(morphemes: &[Morpheme], i: usize) -> bool {
+    let m = &morphemes[i];
+    m.base == "た"
+        || m.base == "だ"
+            && m.pos == PartOfSpeech::Auxiliary
+            && i > 0
+            && matches!(morphemes[i - 1].pos, PartOfSpeech::Verb { .. })
+            && morphemes[i - 1].form == ConjugatedForm::Continuative
+}
+
+/// Whether a past た stands in `range`.
+fn past_in(cx: &Context<'_>, range: &Range<usize>) -> bool {
+    range.clone().any(|i| is_past(cx.morphemes, i))
+}
+
+/// The predicate told as an experience: a past た, then こと, a particle at most, and ある (飲んだ
+/// ことがある, 倒れたこともあり). What is told so is over, whatever came of it.
+fn experiential(cx: &Context<'_>, tail: &Range<usize>) -> bool {
+    let morphemes = cx.morphemes;
+    let end = cx.sentence.end.min(morphemes.len());
+    (cx.anchor.end.saturating_sub(1)..tail.end.min(end)).any(|i| {
+        is_past(morphemes, i)
+            && morphemes.get(i + 1).is_some_and(|m| m.base == "こと")
+            && (i + 2..(i + 4).min(end)).any(|j| morphemes[j].base == "ある")
+            && (i + 2..(i + 4).min(end))
+                .take_while(|&j| morphemes[j].base != "ある")
+                .all(|j| matches!(morphemes[j].pos, PartOfSpeech::Particle(_)))
+    })
 }
 
 /// 「死にたい」って: quotation marks do not end the grammar around a mention.

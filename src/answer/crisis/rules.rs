@@ -276,17 +276,47 @@ pub fn ending_end(morphemes: &[Morpheme], start: usize, ending: &[String]) -> Op
 /// Where a spoken spelling of an ending ends when it is written right after the word that ends
 /// at morpheme `start` (index after its last morpheme), or `None`. The word must be in its
 /// continuative form (死に|たか, 死に|てえ): the spellings stand for endings that follow it.
+///
+/// A spelling may be drawn out (死にてゃあ, 死にてえええ) but not run on into another word
+/// (死に|たかった). The bare spelling て stands for たい only after a godan verb whose て-form is
+/// another (死に|て, where standard Japanese writes 死んで), and at the end of what is said:
+/// after 消え or 起き it is the ordinary て-form.
 pub fn spoken_end(text: &str, morphemes: &[Morpheme], start: usize, spoken: &[String]) -> Option<usize> {
     let word = morphemes.get(start.checked_sub(1)?)?;
     if word.form != ConjugatedForm::Continuative {
         return None;
     }
     let rest = text.get(word.span.end..)?;
-    let spelling = spoken.iter().find(|s| rest.starts_with(s.as_str()))?;
-    let end = word.span.end + spelling.len();
-    // The spelling must end where a morpheme ends, or it is the start of another word (死に|たかった).
-    let last = (start..morphemes.len()).find(|&i| morphemes[i].span.end >= end)?;
-    (morphemes[last].span.end == end).then_some(last + 1)
+    let mut spellings: Vec<&String> = spoken.iter().filter(|s| rest.starts_with(s.as_str())).collect();
+    spellings.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    spellings.into_iter().find_map(|spelling| {
+        let end = word.span.end + spelling.len();
+        let last = (start..morphemes.len()).find(|&i| morphemes[i].span.end >= end)?;
+        let drawn_out = text.get(end..morphemes[last].span.end)?.chars().all(is_drawn_out);
+        if !drawn_out {
+            return None;
+        }
+        if spelling == "て" {
+            // 死に, 帰り, 飲み: the plain continuative of a godan verb, not its euphonic form
+            // (なっ, 死ん, 書い), nor an ichidan stem (消え), nor す's し, all of which take て.
+            let surface = word.surface(text);
+            let plain_godan = surface.ends_with(['き', 'ぎ', 'ち', 'に', 'ひ', 'び', 'み', 'り'])
+                && format!("{surface}る") != word.base;
+            let standard_te = !plain_godan;
+            let goes_on = morphemes
+                .get(last + 1)
+                .is_some_and(|m| matches!(m.pos, PartOfSpeech::Verb { .. } | PartOfSpeech::Auxiliary));
+            if standard_te || goes_on {
+                return None;
+            }
+        }
+        Some(last + 1)
+    })
+}
+
+/// A letter that only draws a word out (てえええ, てゃあ, たーい).
+fn is_drawn_out(c: char) -> bool {
+    matches!(c, 'ー' | '〜' | '~' | 'あ' | 'ぁ' | 'え' | 'ぇ')
 }
 
 /// Quotation marks, which stand inside a sentence.

@@ -114,6 +114,10 @@ pub struct ModalityWords {
     pub topic: Vec<Spanned<String>>,
     /// Words after a long-past mention that say it is over now (乗り越える, 離婚, 自立).
     pub resolved: Vec<Spanned<String>>,
+    /// Stories and reports: a mention told as happening in one (映画で倒れた人, ドラマの中で
+    /// 死にたいと言う) is not the writer's.
+    #[serde(default)]
+    pub story: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
