@@ -179,7 +179,7 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     // Raise them with every improvement; never lower them.
     const URGENT_MET: usize = 336;
     const GENTLE_LED: usize = 30;
-    const FALSE_ALARMS: usize = 11;
+    const FALSE_ALARMS: usize = 9;
     assert!(
         met >= URGENT_MET,
         "urgent messages met {met} of {urgent}: fewer than the {URGENT_MET} reached before (misses listed above)"
@@ -216,6 +216,8 @@ fn danger_in_kana_romaji_english_or_dialect_is_read_as_if_written_with_kanji() {
         ("夫に首を絞められた", "violence"),
         // Watching a story is no frame for what happens meanwhile.
         ("ドラマを見ていたら夫に殴られた", "violence"),
+        // ている said as one word.
+        ("台所で父が倒れてる", "emergency"),
         // A word typed again and again without a break; a dialect ending drawn out; the
         // godan continuative before て at the end (standard Japanese has 死んで).
         ("きえたいきえたいきえたいもうむり", "suicidal"),
@@ -255,6 +257,8 @@ fn danger_in_kana_romaji_english_or_dialect_is_read_as_if_written_with_kanji() {
         // Told as happening in a story or a report.
         "小説の中で主人公が死にたいと泣く場面、読んでいてつらくなりました",
         "ニュースで高齢者が熱中症で倒れたと聞いて、ひとり暮らしの母のことが気になります",
+        // What to do when it happens, asked before it has.
+        "父が熱中症になったときにどうすればいいか知りたい",
     ] {
         assert!(!matches!(outcome(engine, text), Outcome::Urgent(_)), "false alarm: {text}");
     }

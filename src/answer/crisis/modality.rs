@@ -221,6 +221,17 @@ impl ModalityLexicon {
         }) {
             return true;
         }
+        // 熱中症になったときにどうすればいいか, 倒れた時どうしたら: what to do when it happens,
+        // asked before it has. The time word closes the mention's clause (a few words of grammar
+        // and one verb at most between).
+        let end = cx.sentence.end.min(morphemes.len());
+        let asks_what_to_do = (cx.anchor.end..(cx.anchor.end + 5).min(end)).any(|i| {
+            matches!(morphemes[i].base.as_str(), "とき" | "時" | "場合")
+                && (i + 1..(i + 4).min(end)).any(|j| morphemes[j].base == "どう")
+        });
+        if asks_what_to_do {
+            return true;
+        }
         for i in cx.anchor.start..tail.end {
             let m = &morphemes[i];
             let conditional =

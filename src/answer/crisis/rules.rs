@@ -266,11 +266,25 @@ pub fn ending_end(morphemes: &[Morpheme], start: usize, ending: &[String]) -> Op
             if next == ending.len() {
                 return Some(i + 1);
             }
+        } else if ending[next] == "て" && is_contracted_te_iru(m, before) {
+            // 倒れてる, 死んでる, 倒れとる: て and いる in one word.
+            next += if ending.get(next + 1).is_some_and(|e| e == "いる") { 2 } else { 1 };
+            if next >= ending.len() {
+                return Some(i + 1);
+            }
         } else if !is_function(m) {
             return None;
         }
     }
     None
+}
+
+/// てる, でる (and the western とる, どる): ている said as one word after a verb's continuative
+/// (倒れ|てる, 死ん|でる, 倒れ|とる). IPADIC tags them as dependent verbs.
+fn is_contracted_te_iru(m: &Morpheme, before: Option<&Morpheme>) -> bool {
+    matches!(m.base.as_str(), "てる" | "でる" | "とる" | "どる")
+        && matches!(m.pos, PartOfSpeech::Verb { dependent: true })
+        && before.is_some_and(|b| matches!(b.pos, PartOfSpeech::Verb { .. }) && b.form == ConjugatedForm::Continuative)
 }
 
 /// Where a spoken spelling of an ending ends when it is written right after the word that ends
