@@ -72,8 +72,8 @@ enum Role {
     /// The resident's own word; `unit` is the outermost word of the message holding it (認知 and
     /// 認知症 are one unit; so are 社会, 福祉 and 社会福祉協議会).
     Own { unit: usize },
-    /// A word a staff bridge added, started by the resident's words of these units.
-    Bridge { from: Vec<usize> },
+    /// A word a staff bridge added; `group` indexes the units whose words started it.
+    Bridge { group: usize },
 }
 
 /// The index of the outermost term of `analysis` whose span holds `span`.
@@ -106,8 +106,10 @@ struct Unit {
 #[derive(Default)]
 struct Units {
     units: Vec<Unit>,
-    /// A bridged term, and the units (indices into `units`) it speaks for.
-    bridges: Vec<(usize, Vec<usize>)>,
+    /// A bridged term, and which of `bridge_units` it speaks for.
+    bridges: Vec<(usize, usize)>,
+    /// Per bridge that fired, the units (indices into `units`) whose words started it.
+    bridge_units: Vec<Vec<usize>>,
     /// The place-name terms: a candidate holding one explains where, which counts.
     places: Vec<usize>,
 }
@@ -249,6 +251,8 @@ impl Engine {
             |span: &std::ops::Range<usize>, m: &PlaceMention| m.span.start < span.end && span.start < m.span.end;
         let mut terms: Vec<QueryTerm> = Vec::with_capacity(analysis.terms.len());
         let mut roles: Vec<Role> = Vec::with_capacity(analysis.terms.len());
+        // Per bridge that fired, the unit ids of the resident's words that started it.
+        let mut bridge_from: Vec<Vec<usize>> = Vec::new();
         let mut seen: HashSet<&str> = HashSet::default();
         // The resident's words that are not place names: what bridges start from.
         let mut own_terms: HashSet<&str> = HashSet::default();
@@ -310,10 +314,11 @@ impl Engine {
                 .collect();
             from.sort_unstable();
             from.dedup();
+            bridge_from.push(from);
             for word in group.iter().flatten() {
                 if seen.insert(word.as_str()) {
                     explanation.bridged.push(word.clone());
-                    roles.push(Role::Bridge { from: from.clone() });
+                    roles.push(Role::Bridge { group: bridge_from.len() - 1 });
                     terms.push(QueryTerm { text: word.clone(), weight: BRIDGE_WEIGHT, names_only: false });
                 }
             }
@@ -325,7 +330,7 @@ impl Engine {
             kana_bigrams(kana_runs.iter().filter(|run| run.has_content).map(|run| run.reading.as_str()))
         };
         bigrams.truncate(MAX_QUERY_BIGRAMS);
-        let units = self.units(analysis, &terms, &roles);
+        let units = self.units(analysis, &terms, &roles, &bridge_from);
         Reading {
             query: SearchQuery { terms, kana_bigrams: bigrams, municipality: place.area.clone() },
             compounds,
@@ -334,7 +339,7 @@ impl Engine {
     }
 
     /// The message's units from the roles of its query terms.
-    fn units(&self, analysis: &Analysis, terms: &[QueryTerm], roles: &[Role]) -> Units {
+    fn units(&self, analysis: &Analysis, terms: &[QueryTerm], roles: &[Role], bridge_from: &[Vec<usize>]) -> Units {
         let mut units = Units::default();
         // Unit ids (an analysis term's index, or past them for kana-read words) → `units.units`.
         let mut ids: Vec<usize> = Vec::new();
@@ -357,12 +362,13 @@ impl Engine {
                         unit.known = self.search.holds(&terms[t].text);
                     }
                 }
-                Role::Bridge { from } => {
-                    let from = from.iter().filter_map(|id| ids.iter().position(|i| i == id)).collect();
-                    units.bridges.push((t, from));
-                }
+                Role::Bridge { group } => units.bridges.push((t, *group)),
             }
         }
+        units.bridge_units = bridge_from
+            .iter()
+            .map(|from| from.iter().filter_map(|id| ids.iter().position(|i| i == id)).collect())
+            .collect();
         units
     }
 
@@ -470,7 +476,7 @@ fn coverage(hit: &Hit, units: &Units, named: bool) -> f32 {
     for (u, unit) in units.units.iter().enumerate() {
         let whole = unit.whole.as_ref().is_some_and(matched)
             || named && unit.terms.iter().any(matched)
-            || units.bridges.iter().any(|(t, from)| from.contains(&u) && matched(t));
+            || units.bridges.iter().any(|(t, group)| matched(t) && units.bridge_units[*group].contains(&u));
         explained += if whole {
             1.0
         } else if !unit.known {
@@ -527,7 +533,8 @@ mod coverage_tests {
                 Unit { terms: vec![2], whole: Some(2), known: false },
                 Unit { terms: vec![3], whole: Some(3), known: false },
             ],
-            bridges: vec![(4, vec![1])],
+            bridges: vec![(4, 0)],
+            bridge_units: vec![vec![1]],
             places: vec![],
         };
         assert_eq!(coverage(&hit(&[1]), &units, false), 1.0 / 3.0, "the whole word explains its unit");
@@ -542,6 +549,7 @@ mod coverage_tests {
         let units = Units {
             units: vec![Unit { terms: vec![0, 1, 2], whole: Some(2), known: false }],
             bridges: vec![],
+            bridge_units: vec![],
             places: vec![3],
         };
         assert_eq!(coverage(&hit(&[1]), &units, false), 0.0, "a サロン is not a ゴルフサロン");

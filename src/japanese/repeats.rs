@@ -12,33 +12,45 @@ const MIN_PERIOD: usize = 2;
 const MAX_PERIOD: usize = 8;
 
 /// `text` with 「、」 between consecutive repetitions of a kana stretch, or `None` when it holds
-/// none.
+/// none. Runs on every message the crisis layer reads, so it allocates only when it parts.
 pub fn part_repeats(text: &str) -> Option<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let is_kana = |c: char| matches!(c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー');
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut parted = false;
+    let mut out: Option<String> = None;
+    // Where the text not yet copied to `out` starts.
+    let mut copied = 0;
     let mut i = 0;
-    while i < chars.len() {
-        let period = (MIN_PERIOD..=MAX_PERIOD).find(|&p| {
-            i + 2 * p <= chars.len()
-                && chars[i..i + p].iter().all(|&c| is_kana(c))
-                && chars[i..i + p] == chars[i + p..i + 2 * p]
-        });
-        match period {
-            Some(p) => {
-                out.extend(&chars[i..i + p]);
+    while i < text.len() {
+        match repeat_at(&text[i..]) {
+            Some(len) => {
+                let out = out.get_or_insert_with(|| String::with_capacity(text.len() + 16));
+                out.push_str(&text[copied..i + len]);
                 out.push('、');
-                parted = true;
-                i += p;
+                copied = i + len;
+                i += len;
             }
-            None => {
-                out.push(chars[i]);
-                i += 1;
-            }
+            None => i += text[i..].chars().next().map_or(1, char::len_utf8),
         }
     }
-    parted.then_some(out)
+    out.map(|mut out| {
+        out.push_str(&text[copied..]);
+        out
+    })
+}
+
+/// The byte length of a kana stretch of `MIN_PERIOD`..=`MAX_PERIOD` letters at the start of
+/// `text` that is written again right after it, the shortest such.
+fn repeat_at(text: &str) -> Option<usize> {
+    let is_kana = |c: char| matches!(c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー');
+    let mut end = 0;
+    for (count, c) in text.chars().take(MAX_PERIOD).enumerate() {
+        if !is_kana(c) {
+            return None;
+        }
+        end += c.len_utf8();
+        if count + 1 >= MIN_PERIOD && text[end..].starts_with(&text[..end]) {
+            return Some(end);
+        }
+    }
+    None
 }
 
 #[cfg(test)]
