@@ -94,7 +94,7 @@ pub fn check_crisis_rules(checked: &Checked, dictionary: Dictionary) -> Vec<Prob
     let analyzer = crate::japanese::analyzer::Analyzer::new(dictionary, knowledge.analyzer_rules());
     let source = &dialogs.crisis_source;
     match crate::answer::crisis::CrisisLayer::compile(&dialogs.crisis, &source.text, &source.path, &analyzer) {
-        Ok(_) => Vec::new(),
+        Ok(layer) => layer.warnings,
         Err(problems) => problems,
     }
 }

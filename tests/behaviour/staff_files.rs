@@ -183,6 +183,23 @@ fn a_crisis_rule_the_dictionary_cannot_read_is_an_error_in_index_check_and_a_rel
 }
 
 #[test]
+fn a_crisis_group_no_rule_names_is_a_warning_on_its_line() {
+    let ws = Workspace::new();
+    let path = ws.path("dialogs/crisis.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // A group written in [groups] but named by no rule is read by nothing.
+    let text = text.replacen("[groups]\n", "[groups]\n\"使わない\" = [\"線路\", \"踏切\"]\n", 1);
+    std::fs::write(&path, &text).unwrap();
+    let line = text.lines().position(|l| l.starts_with("\"使わない\"")).unwrap() + 1;
+    let out = ws.run(&["index", "check"]);
+    assert!(out.ok, "a warning is no error:\n{}", out.stdout);
+    let expected =
+        format!("crisis.toml:{line}: 注意: [groups] の「使わない」は、どのルールにも @使わない と書かれていません");
+    assert!(out.stdout.contains(&expected), "{expected}\n{}", out.stdout);
+    assert!(out.stdout.contains("注意 1 件"), "{}", out.stdout);
+}
+
+#[test]
 fn a_misspelt_key_in_crisis_toml_is_named_on_its_line() {
     let ws = Workspace::new();
     let path = ws.path("dialogs/crisis.toml");

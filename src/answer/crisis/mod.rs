@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::content::dialogs::crisis_file::{CrisisFile, ModalityWords};
 use crate::content::Problem;
-use crate::japanese::analyzer::{normalize, Analysis, Analyzer, Morpheme, PartOfSpeech};
+use crate::japanese::analyzer::{normalize, Analysis, Analyzer, Morpheme, PartOfSpeech, ParticleKind};
 pub use modality::Modality;
 use modality::{Context, ModalityLexicon};
 use rules::{phrase_at, Condition, Item, Lexicon, Rule, Scope, WordProblem};
@@ -105,6 +105,8 @@ pub struct CrisisLayer {
     modality: ModalityLexicon,
     /// The rules' verbs and adjectives as they are written in kana.
     restorer: restore::Restorer,
+    /// What staff wrote that no rule reads (a group no rule names): `index check` shows these.
+    pub warnings: Vec<Problem>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -323,6 +325,7 @@ impl CrisisLayer {
         };
         let mut rules = Vec::new();
         let mut spoken_used: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        let mut groups_used: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
         for spanned in &file.rule {
             let r = spanned.get_ref();
             let line = line_of(text, spanned.span().start);
@@ -364,8 +367,11 @@ impl CrisisLayer {
                             None => (item, None),
                         };
                         let words = if let Some(name) = words_text.strip_prefix('@') {
-                            match groups.get(name) {
-                                Some(ids) => ids.clone(),
+                            match groups.get_key_value(name) {
+                                Some((&key, ids)) => {
+                                    groups_used.insert(key);
+                                    ids.clone()
+                                }
                                 None => {
                                     problems.push(
                                         Problem::error(
@@ -448,11 +454,22 @@ impl CrisisLayer {
                 .hint("ルールで :たい のように書く続く形と同じ名前にしてください"),
             );
         }
+        for (name, words) in file.groups.iter().filter(|(name, _)| !groups_used.contains(name.as_str())) {
+            problems.push(
+                Problem::warning(
+                    path,
+                    at(words.span().start),
+                    format!("[groups] の「{name}」は、どのルールにも @{name} と書かれていません"),
+                )
+                .hint(format!("ルールの条件に @{name} と書くか、使わないグループなら消してください")),
+            );
+        }
         if problems.iter().any(Problem::is_error) {
             return Err(problems);
         }
+        let warnings = problems;
         let restorer = restore::Restorer::new(lexicon.words.iter().map(|w| w.text.as_str()), analyzer);
-        Ok(CrisisLayer { contacts, kinds, rules, lexicon, modality, restorer })
+        Ok(CrisisLayer { contacts, kinds, rules, lexicon, modality, restorer, warnings })
     }
 
     /// [`CrisisLayer::assess`] on the message, and again on it with the crisis words written
@@ -521,7 +538,13 @@ impl CrisisLayer {
             return assessment;
         }
         let sentences = sentences(morphemes, &analysis.normalized);
+        // Each sentence, and each of its clauses to the end: a rule meets the first match of
+        // its range, and a danger told after an earlier mention of the same words (前にも倒れた
+        // ことがあるけど、今また父が倒れた) must be met too.
+        let clauses = clause_ranges(morphemes, &analysis.normalized, &sentences);
         let whole = 0..morphemes.len();
+        // (rule line, anchor start) of the mentions made, so a clause does not repeat one.
+        let mut made: Vec<(usize, usize)> = Vec::new();
         let mut present = vec![false; self.lexicon.words.len()];
         for f in &found {
             present[f.word] = true;
@@ -531,7 +554,7 @@ impl CrisisLayer {
                 continue;
             }
             let ranges: &[Range<usize>] = match rule.scope {
-                Scope::Sentence => &sentences,
+                Scope::Sentence => &clauses,
                 Scope::Message => std::slice::from_ref(&whole),
             };
             for range in ranges {
@@ -553,6 +576,10 @@ impl CrisisLayer {
                 // The predicate is the first condition's with an ending, else the first's.
                 let (lead, _) =
                     matches.iter().find(|(_, items)| items.iter().any(|i| i.ending.is_some())).unwrap_or(&matches[0]);
+                if made.contains(&(rule.line, lead.anchor.start)) {
+                    continue;
+                }
+                made.push((rule.line, lead.anchor.start));
                 let sentence_index = sentences.iter().position(|s| s.contains(&lead.anchor.start));
                 let sentence = sentence_index.map_or(whole.clone(), |i| sentences[i].clone());
                 let cx = Context {
@@ -639,6 +666,25 @@ fn sentences(morphemes: &[Morpheme], text: &str) -> Vec<Range<usize>> {
     }
     if start < morphemes.len() {
         out.push(start..morphemes.len());
+    }
+    out
+}
+
+/// The sentences, each followed by its clauses to the sentence's end: from after each comma or
+/// conjunctive けど, けれど, が (前にも倒れたことがあるけど|、今また父が倒れた).
+fn clause_ranges(morphemes: &[Morpheme], text: &str, sentences: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut out = Vec::with_capacity(sentences.len());
+    for sentence in sentences {
+        out.push(sentence.clone());
+        for i in sentence.clone() {
+            let m = &morphemes[i];
+            let comma = m.pos == PartOfSpeech::Symbol && matches!(m.surface(text), "、" | "," | "，");
+            let but = m.pos == PartOfSpeech::Particle(ParticleKind::Conjunctive)
+                && matches!(m.base.as_str(), "けど" | "けれど" | "けれども" | "が");
+            if (comma || but) && i + 1 < sentence.end {
+                out.push(i + 1..sentence.end);
+            }
+        }
     }
     out
 }

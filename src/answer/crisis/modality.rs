@@ -148,26 +148,33 @@ impl ModalityLexicon {
         !volitional && is(tail.start, "か") && is(tail.start + 1, "と") && is(tail.start + 2, "思う")
     }
 
-    /// A story word as the place the mention happens, in its clause: 映画で, 番組では, ドラマの
-    /// 中で, right before the mention with no verb between (「映画で倒れた人にAEDを使うシーン」).
-    /// Watching one is not a frame (ドラマを見ていたら殴られた), nor is a story the mention only
-    /// follows (ドラマで見たみたいに殴られている).
+    /// A story word as the place the mention happens, right before it: 映画で, ドラマの中で, with
+    /// neither a verb nor a mark between (「映画で倒れた人にAEDを使うシーン」). Watching one is no
+    /// frame (ドラマを見ていたら殴られた), nor a story the mention only follows (ドラマで見たみたい
+    /// に殴られている), and a word that says it is real between them makes it real (ドラマの話
+    /// じゃなくて、本当に殴られています).
     fn in_story(&self, cx: &Context<'_>) -> bool {
         let morphemes = cx.morphemes;
+        let real = |i: usize| {
+            matches!(morphemes[i].base.as_str(), "本当" | "ほんとう" | "ほんと" | "本気" | "実際" | "リアル" | "マジ")
+        };
         cx.found.iter().any(|f| {
-            let place = match morphemes.get(f.range.end).map(|m| m.base.as_str()) {
-                Some("で") => Some(f.range.end + 1),
-                Some("の") => morphemes
-                    .get(f.range.end + 1)
-                    .filter(|m| matches!(m.base.as_str(), "中" | "なか" | "世界" | "話" | "シーン" | "場面"))
-                    .map(|_| f.range.end + 2),
+            let base = |i: usize| morphemes.get(i).map(|m| m.base.as_str());
+            let place = match (base(f.range.end), base(f.range.end + 1), base(f.range.end + 2)) {
+                (Some("で"), _, _) => Some(f.range.end + 1),
+                (Some("の"), Some("中" | "なか"), Some("で")) => Some(f.range.end + 3),
                 _ => None,
             };
             self.story.contains(&f.word)
                 && f.range.start >= cx.sentence.start
                 && f.range.end <= cx.start
                 && place.is_some_and(|from| {
-                    (from..cx.start).all(|i| !matches!(morphemes[i].pos, PartOfSpeech::Verb { .. }))
+                    (from..cx.start).all(|i| {
+                        let m = &morphemes[i];
+                        let verb = matches!(m.pos, PartOfSpeech::Verb { .. });
+                        let mark = m.pos == PartOfSpeech::Symbol && !is_bracket(m, cx);
+                        !verb && !mark && !real(i)
+                    })
                 })
         })
     }
@@ -221,17 +228,6 @@ impl ModalityLexicon {
         }) {
             return true;
         }
-        // 熱中症になったときにどうすればいいか, 倒れた時どうしたら: what to do when it happens,
-        // asked before it has. The time word closes the mention's clause (a few words of grammar
-        // and one verb at most between).
-        let end = cx.sentence.end.min(morphemes.len());
-        let asks_what_to_do = (cx.anchor.end..(cx.anchor.end + 5).min(end)).any(|i| {
-            matches!(morphemes[i].base.as_str(), "とき" | "時" | "場合")
-                && (i + 1..(i + 4).min(end)).any(|j| morphemes[j].base == "どう")
-        });
-        if asks_what_to_do {
-            return true;
-        }
         for i in cx.anchor.start..tail.end {
             let m = &morphemes[i];
             let conditional =
@@ -270,7 +266,9 @@ impl ModalityLexicon {
     fn past(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
         let morphemes = cx.morphemes;
         let past_tense = past_in(cx, &(cx.anchor.start..tail.end));
-        // 飲んだことがある, 倒れたことがあり: an experience, told as over.
+        // 飲んだことがある, 倒れたことがあり: an experience, told as over. (A danger told after it,
+        // 「前にも死にたいと思ったことがあるけど、今本当に死にたい」, is a mention of its own: the
+        // rules are also met clause by clause.)
         if experiential(cx, tail) {
             return true;
         }
@@ -288,16 +286,24 @@ impl ModalityLexicon {
             if self.now.contains(&word.word) {
                 return false;
             }
-            // 去年から, 昔から: since then, so still going on.
+            // 去年から, 昔から: since then, so still going on. The time word must tell the
+            // mention's own clause (昔, 薬を飲んだ), not a past clause about someone
+            // (以前入院していた娘が薬を飲んだ).
             let since = morphemes.get(word.range.end).is_some_and(|m| matches!(m.base.as_str(), "から" | "以来"));
-            if !since && past_tense {
+            let own_clause = !(word.range.end..cx.start).any(|i| is_past(morphemes, i));
+            if !since && own_clause && past_tense {
                 return true;
             }
         }
-        // The aftermath in the same sentence: 倒れて動かない。去年も入院した is an emergency now.
+        // The aftermath after the event, in its sentence: 倒れて、いまは退院. Not one before it
+        // (入院中の母が薬を飲んだ, 退院した父が倒れた), nor 入院中: 倒れて動かない。去年も入院した is
+        // an emergency now.
         if (past_tense || sequence)
             && cx.found.iter().any(|f| {
-                self.aftermath.contains(&f.word) && f.range.start >= cx.sentence.start && f.range.end <= cx.sentence.end
+                self.aftermath.contains(&f.word)
+                    && f.range.start >= cx.anchor.end
+                    && f.range.end <= cx.sentence.end
+                    && morphemes.get(f.range.end).is_none_or(|m| m.base != "中")
             })
         {
             return true;
@@ -311,8 +317,12 @@ impl ModalityLexicon {
                 && f.range.end <= cx.sentence.end
                 && !morphemes.get(f.range.end).is_some_and(|m| matches!(m.base.as_str(), "から" | "以来"))
         });
+        // 無事でした is over; 無事か分からない, 大丈夫かな are not.
+        let asked =
+            |f: &Found| (f.range.end..(f.range.end + 4).min(morphemes.len())).any(|i| morphemes[i].base == "か");
         let resolved_after = cx.found.iter().any(|f| {
             f.range.start >= cx.anchor.end
+                && !asked(f)
                 && (self.resolved.contains(&f.word)
                     || self.now.contains(&f.word)
                         && morphemes.get(f.range.end).is_some_and(|m| matches!(m.base.as_str(), "は" | "では")))

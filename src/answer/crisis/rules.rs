@@ -279,10 +279,10 @@ pub fn ending_end(morphemes: &[Morpheme], start: usize, ending: &[String]) -> Op
     None
 }
 
-/// てる, でる (and the western とる, どる): ている said as one word after a verb's continuative
-/// (倒れ|てる, 死ん|でる, 倒れ|とる). IPADIC tags them as dependent verbs.
+/// てる, でる: ている said as one word after a verb's continuative (倒れ|てる, 死ん|でる). IPADIC
+/// tags them as dependent verbs.
 fn is_contracted_te_iru(m: &Morpheme, before: Option<&Morpheme>) -> bool {
-    matches!(m.base.as_str(), "てる" | "でる" | "とる" | "どる")
+    matches!(m.base.as_str(), "てる" | "でる")
         && matches!(m.pos, PartOfSpeech::Verb { dependent: true })
         && before.is_some_and(|b| matches!(b.pos, PartOfSpeech::Verb { .. }) && b.form == ConjugatedForm::Continuative)
 }
