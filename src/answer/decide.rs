@@ -168,7 +168,7 @@ impl Engine {
             _ => None,
         };
         let Reading { query, compounds, units } =
-            self.read(romaji_read.as_ref().unwrap_or(&analysis), &place, &mut explanation);
+            self.read(romaji_read.as_ref().unwrap_or(&analysis), romaji_read.is_some(), &place, &mut explanation);
         let hits = self.hits(&query, &analysis.normalized, &compounds, &mut explanation);
         if let Some(category) = self.broad_category(&query, &explanation) {
             return decision(Kind::Fallback, Vec::new(), false, crisis, explanation, Some(category));
@@ -242,11 +242,12 @@ impl Engine {
     /// The search query: the resident's words (place names set the area instead), the index's
     /// words their kana spells, the bridges' wordings, and a few kana bigrams.
     fn query(&self, analysis: &Analysis, place: &Place, explanation: &mut Explanation) -> SearchQuery {
-        self.read(analysis, place, explanation).query
+        self.read(analysis, false, place, explanation).query
     }
 
     /// [`Engine::query`], the message's compounds the index does not know, and its units.
-    fn read(&self, analysis: &Analysis, place: &Place, explanation: &mut Explanation) -> Reading {
+    /// `from_romaji`: `analysis` is of the kana a romaji message spells.
+    fn read(&self, analysis: &Analysis, from_romaji: bool, place: &Place, explanation: &mut Explanation) -> Reading {
         let overlaps =
             |span: &std::ops::Range<usize>, m: &PlaceMention| m.span.start < span.end && span.start < m.span.end;
         let mut terms: Vec<QueryTerm> = Vec::with_capacity(analysis.terms.len());
@@ -285,9 +286,16 @@ impl Engine {
             .iter()
             .filter(|run| !place.mentions.iter().any(|m| overlaps(&run.span, m)))
             .collect();
+        // The kana stretches that spell a word of the index: the dictionary's cuts of them
+        // (ちしょう in にんちしょう) are guesswork, not the resident's words.
+        let mut spelled_runs: Vec<std::ops::Range<usize>> = Vec::new();
         if kana_runs.iter().any(|run| run.reading.chars().count() >= MIN_READING_CHARS) {
             let spellings = self.kana_spellings();
-            for term in kana_runs.iter().flat_map(|run| spellings.terms_in(&run.reading)) {
+            let spelled = kana_runs.iter().flat_map(|run| spellings.terms_in(&run.reading).map(move |t| (run, t)));
+            for (run, term) in spelled {
+                if spelled_runs.last() != Some(&run.span) {
+                    spelled_runs.push(run.span.clone());
+                }
                 if seen.insert(term) {
                     own_terms.insert(term);
                     explanation.kana_read.push(term.to_string());
@@ -330,7 +338,7 @@ impl Engine {
             kana_bigrams(kana_runs.iter().filter(|run| run.has_content).map(|run| run.reading.as_str()))
         };
         bigrams.truncate(MAX_QUERY_BIGRAMS);
-        let units = self.units(analysis, &terms, &roles, &bridge_from);
+        let units = self.units(analysis, &terms, &roles, &bridge_from, &spelled_runs, from_romaji);
         Reading {
             query: SearchQuery { terms, kana_bigrams: bigrams, municipality: place.area.clone() },
             compounds,
@@ -338,8 +346,19 @@ impl Engine {
         }
     }
 
-    /// The message's units from the roles of its query terms.
-    fn units(&self, analysis: &Analysis, terms: &[QueryTerm], roles: &[Role], bridge_from: &[Vec<usize>]) -> Units {
+    /// The message's units from the roles of its query terms. A word no entry holds that is a
+    /// piece of a kana stretch spelling a word of the index does not count: it is debris of the
+    /// dictionary's cuts (ちしょう in にんちしょう, read as 認知症), not the resident's word; nor,
+    /// in romaji, a lone one or two kana.
+    fn units(
+        &self,
+        analysis: &Analysis,
+        terms: &[QueryTerm],
+        roles: &[Role],
+        bridge_from: &[Vec<usize>],
+        spelled_runs: &[std::ops::Range<usize>],
+        from_romaji: bool,
+    ) -> Units {
         let mut units = Units::default();
         // Unit ids (an analysis term's index, or past them for kana-read words) → `units.units`.
         let mut ids: Vec<usize> = Vec::new();
@@ -365,9 +384,27 @@ impl Engine {
                 Role::Bridge { group } => units.bridges.push((t, *group)),
             }
         }
+        let debris = |id: usize, unit: &Unit| {
+            let Some(word) = analysis.terms.get(id).filter(|_| !unit.known) else { return false };
+            // In romaji read as kana, a lone one or two kana is a particle's spelling (ga, de).
+            let particle = from_romaji && word.text.chars().count() <= 2;
+            particle || spelled_runs.iter().any(|run| run.start <= word.span.start && word.span.end <= run.end)
+        };
+        // The units kept, and where each unit id now stands among them.
+        let mut kept: Vec<Option<usize>> = Vec::with_capacity(ids.len());
+        let mut all = std::mem::take(&mut units.units).into_iter();
+        for &id in &ids {
+            let unit = all.next().expect("one unit per id");
+            if debris(id, &unit) {
+                kept.push(None);
+            } else {
+                kept.push(Some(units.units.len()));
+                units.units.push(unit);
+            }
+        }
         units.bridge_units = bridge_from
             .iter()
-            .map(|from| from.iter().filter_map(|id| ids.iter().position(|i| i == id)).collect())
+            .map(|from| from.iter().filter_map(|id| ids.iter().position(|i| i == id).and_then(|at| kept[at])).collect())
             .collect();
         units
     }

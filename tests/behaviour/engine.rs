@@ -121,6 +121,24 @@ fn what_the_candidate_leaves_unexplained_counts_against_it() {
 }
 
 #[test]
+fn the_dictionarys_cuts_of_a_kana_word_are_not_words_left_unexplained() {
+    let engine = common::engine();
+    // ちいきほうかつしえんせんたー is cut into pieces no entry holds; the word the kana spells
+    // explains them, so the answer is as sure as a kanji spelling's is, well above the bar
+    // (0.38); and romaji's particles (ga, de) are no words of their own.
+    for (question, title) in [
+        ("ちいきほうかつしえんせんたー", "地域包括支援センター"),
+        ("haha ga ninchishou de komatte imasu", "認知症初期集中支援チーム"),
+    ] {
+        let decision = engine.decide(question, None);
+        assert_eq!(decision.kind, Kind::Answer, "{question}");
+        let first = &decision.candidates[0];
+        assert_eq!(engine.entry(first.entry).title, title, "{question}");
+        assert!(first.confidence >= 0.45, "{question}: {}", first.confidence);
+    }
+}
+
+#[test]
 fn query_syntax_is_just_text() {
     let engine = common::fixture_engine();
     for question in ["\"配食\" AND title:認知症", "(((", "配食 OR -*", "field:value^10 ~2"] {

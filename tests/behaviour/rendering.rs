@@ -28,7 +28,7 @@ fn an_answer_card_in_telegram_html() {
 
 #[test]
 fn an_unsure_reply_offers_candidates_and_the_window() {
-    insta::assert_snapshot!(plain("はいしょく かわべ", None));
+    insta::assert_snapshot!(plain("おべんとう かわべ", None));
 }
 
 /// One broad word (issue 9 asks for the choices of that field instead of one pick).
