@@ -102,7 +102,7 @@ struct Unit {
 }
 
 /// The message as what a candidate must explain: its units, the staff bridges with the units
-/// whose words started them, and the place names (see [`Engine::coverage`]).
+/// whose words started them, and the place names (see [`coverage`]).
 #[derive(Default)]
 struct Units {
     units: Vec<Unit>,
@@ -502,7 +502,7 @@ fn matched_terms<'q>(hit: &'q Hit, query: &'q SearchQuery) -> impl Iterator<Item
 /// that the unit's words started (掃除 → 家事), or, for a known compound, the share of its
 /// terms it holds; a compound no entry holds, only with every part. A place name the candidate
 /// holds counts as one more unit explained (墨俣 in すのまた支え愛の会). For a service the message
-/// names, every unit touching the name's words is explained; a message that is nothing but
+/// names, every unit in which it holds a word is explained whole; a message that is nothing but
 /// the name is explained whole.
 ///
 /// Every unit the candidate does not explain counts against it, known to the index or not: a

@@ -77,47 +77,59 @@ fn out_of_scope_is_honest_and_never_a_dead_end() {
     }
 }
 
+/// Each question (area not given) is a fallback: no service is what it asks for.
+fn assert_fallbacks(engine: &madoguchi::answer::engine::Engine, questions: &[&str]) {
+    for question in questions {
+        let decision = engine.decide(question, None);
+        assert_eq!(decision.kind, Kind::Fallback, "{question}: {:?}", decision.candidates.first().map(|c| c.entry));
+    }
+}
+
+/// Each question (area not given) is answered, with the service of that title first.
+fn assert_answers(engine: &madoguchi::answer::engine::Engine, cases: &[(&str, &str)]) {
+    for (question, title) in cases {
+        let decision = engine.decide(question, None);
+        assert_eq!(decision.kind, Kind::Answer, "{question}");
+        assert_eq!(engine.entry(decision.candidates[0].entry).title, *title, "{question}");
+    }
+}
+
 #[test]
 fn a_compound_is_the_unit_the_resident_means() {
     let engine = common::engine();
     // A compound no entry holds, whose part is an entry's name or word: another thing.
-    for question in
-        ["ドッグサロンでトリミングを頼みたい", "家族会議で実家の片付けを話し合いたい", "料理ガイドブックを探してる"]
-    {
-        let decision = engine.decide(question, None);
-        assert_eq!(decision.kind, Kind::Fallback, "{question}: {:?}", decision.candidates.first().map(|c| c.entry));
-    }
+    assert_fallbacks(
+        engine,
+        &["ドッグサロンでトリミングを頼みたい", "家族会議で実家の片付けを話し合いたい", "料理ガイドブックを探してる"],
+    );
     // The same words standing alone are the service.
-    for (question, title) in [
-        ("世田谷で、近所のサロンに参加してみたい", "サロン・ミニデイ"),
-        ("世田谷の家族会に入りたいです。母が認知症です", "家族会"),
-        ("認知症のガイドブックがほしい。世田谷区です", "あんしんガイドブック"),
-    ] {
-        let decision = engine.decide(question, None);
-        assert_eq!(decision.kind, Kind::Answer, "{question}");
-        assert_eq!(engine.entry(decision.candidates[0].entry).title, title, "{question}");
-    }
+    assert_answers(
+        engine,
+        &[
+            ("世田谷で、近所のサロンに参加してみたい", "サロン・ミニデイ"),
+            ("世田谷の家族会に入りたいです。母が認知症です", "家族会"),
+            ("認知症のガイドブックがほしい。世田谷区です", "あんしんガイドブック"),
+        ],
+    );
 }
 
 #[test]
 fn what_the_candidate_leaves_unexplained_counts_against_it() {
     let engine = common::engine();
     // One word shared with an entry, the rest about something else: not that service.
-    for question in ["おしゃれで静かなカフェで読書したい", "引っ越しの見積もりで、ポイントが貯まる業者はどこ？"]
-    {
-        let decision = engine.decide(question, None);
-        assert_eq!(decision.kind, Kind::Fallback, "{question}: {:?}", decision.candidates.first().map(|c| c.entry));
-    }
+    assert_fallbacks(
+        engine,
+        &["おしゃれで静かなカフェで読書したい", "引っ越しの見積もりで、ポイントが貯まる業者はどこ？"],
+    );
     // A situation the staff's wording connects to a service (掃除 → 家事) is explained by it,
     // and a long message whose words the service holds is answered.
-    for (question, title) in [
-        ("布団を干すのも掃除もしんどくなってきた。世田谷", "ふれあいサービス"),
-        ("ひとりで晩ごはんを食べてる小学生が安く食べられる場所、西東京市にありますか", "子ども食堂"),
-    ] {
-        let decision = engine.decide(question, None);
-        assert_eq!(decision.kind, Kind::Answer, "{question}");
-        assert_eq!(engine.entry(decision.candidates[0].entry).title, title, "{question}");
-    }
+    assert_answers(
+        engine,
+        &[
+            ("布団を干すのも掃除もしんどくなってきた。世田谷", "ふれあいサービス"),
+            ("ひとりで晩ごはんを食べてる小学生が安く食べられる場所、西東京市にありますか", "子ども食堂"),
+        ],
+    );
 }
 
 #[test]

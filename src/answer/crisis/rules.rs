@@ -267,7 +267,7 @@ pub fn ending_end(morphemes: &[Morpheme], start: usize, ending: &[String]) -> Op
                 return Some(i + 1);
             }
         } else if ending[next] == "て" && is_contracted_te_iru(m, before) {
-            // 倒れてる, 死んでる, 倒れとる: て and いる in one word.
+            // 倒れてる, 死んでる: て and いる in one word.
             next += if ending.get(next + 1).is_some_and(|e| e == "いる") { 2 } else { 1 };
             if next >= ending.len() {
                 return Some(i + 1);
@@ -316,11 +316,10 @@ pub fn spoken_end(text: &str, morphemes: &[Morpheme], start: usize, spoken: &[St
             let surface = word.surface(text);
             let plain_godan = surface.ends_with(['き', 'ぎ', 'ち', 'に', 'ひ', 'び', 'み', 'り'])
                 && format!("{surface}る") != word.base;
-            let standard_te = !plain_godan;
             let goes_on = morphemes
                 .get(last + 1)
                 .is_some_and(|m| matches!(m.pos, PartOfSpeech::Verb { .. } | PartOfSpeech::Auxiliary));
-            if standard_te || goes_on {
+            if !plain_godan || goes_on {
                 return None;
             }
         }
