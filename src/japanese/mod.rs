@@ -8,6 +8,7 @@
 //! - [`kana_spellings`]: the index's words as a resident may type them in kana.
 //! - [`romaji`]: romaji read as kana, and English told from romaji.
 //! - [`repeats`]: a word typed again and again without a break, parted.
+//! - [`katakana_writing`]: a message written in katakana throughout, read as hiragana.
 //!
 //! It knows nothing above it: the content loaders use it only through the rules they hand it
 //! (stopwords, variants), and it never reads a staff file itself.
@@ -15,5 +16,6 @@
 pub mod analyzer;
 pub mod dictionary;
 pub mod kana_spellings;
+pub mod katakana_writing;
 pub mod repeats;
 pub mod romaji;

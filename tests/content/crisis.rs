@@ -8,9 +8,12 @@
 //! - `tests/crisis/heldout.jsonl` and `heldout-2.jsonl`: written as held-out sets, and since
 //!   2026-12-04 read for the rules too (their misses showed which ways of saying danger the
 //!   rules lacked), so they are tuning sets now.
-//! - `tests/crisis/heldout-3.jsonl` (written 2026-12-04) and `heldout-4.jsonl` (2026-12-07, 110
-//!   danger and 90 ordinary messages), each by someone who saw neither the rules nor the other
-//!   sets: messages nobody tuned on. Measured and printed beside the corpus
+//! - `tests/crisis/heldout-3.jsonl` (written 2026-12-04) and `heldout-4.jsonl` (2026-12-07):
+//!   written as held-out sets too, measured only until their misses were read for the rules on
+//!   2026-12-07; tuning sets since.
+//! - `tests/crisis/heldout-5.jsonl` (written 2026-12-07, 110 danger and 90 ordinary messages),
+//!   by someone who saw neither the rules nor the other sets, before the rules were changed for
+//!   the fourth set's misses: messages nobody tuned on. Measured and printed beside the corpus
 //!   (`cargo test --test content -- --nocapture`), never a reason to change a rule for one
 //!   message.
 //!
@@ -165,9 +168,11 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     let second = Report::of(engine, &corpus("heldout-2.jsonl"));
     second.print("held out, second set (tests/crisis/heldout-2.jsonl, written 2026-12-03, tuned on since 2026-12-04)");
     let third = Report::of(engine, &corpus("heldout-3.jsonl"));
-    third.print("held out, third set (tests/crisis/heldout-3.jsonl, written 2026-12-04, measured only)");
+    third.print("held out, third set (tests/crisis/heldout-3.jsonl, written 2026-12-04, tuned on since 2026-12-07)");
     let fourth = Report::of(engine, &corpus("heldout-4.jsonl"));
-    fourth.print("held out, fourth set (tests/crisis/heldout-4.jsonl, written 2026-12-07, measured only)");
+    fourth.print("held out, fourth set (tests/crisis/heldout-4.jsonl, written 2026-12-07, tuned on since 2026-12-07)");
+    let fifth = Report::of(engine, &corpus("heldout-5.jsonl"));
+    fifth.print("held out, fifth set (tests/crisis/heldout-5.jsonl, written 2026-12-07, measured only)");
 
     let (urgent, met, _) = report.sum(0);
     let (gentle, led, _) = report.sum(1);
@@ -272,6 +277,43 @@ fn danger_in_kana_romaji_english_or_dialect_is_read_as_if_written_with_kanji() {
         // Told as happening in a story or a report.
         "小説の中で主人公が死にたいと泣く場面、読んでいてつらくなりました",
         "ニュースで高齢者が熱中症で倒れたと聞いて、ひとり暮らしの母のことが気になります",
+    ] {
+        assert!(!matches!(outcome(engine, text), Outcome::Urgent(_)), "false alarm: {text}");
+    }
+}
+
+/// Written for the mechanisms of 2026-12-07, in words of no corpus: katakana writing, a stressed
+/// たい, a story's scene or people, a laugh, a negated act, the time of something prepared for,
+/// and a worry told after a noun or a verb that follows the danger word.
+#[test]
+fn how_a_danger_is_framed_decides_whether_it_is_one() {
+    let engine = common::engine();
+    for (text, kind) in [
+        ("モウ キエタイ", "suicidal"),
+        ("ぼくもう死にたいっ", "suicidal"),
+        // A laugh with a word that says it is meant is no joke.
+        ("消えたい笑 って言ってたけど本気で消えたい", "suicidal"),
+        // A plea while it happens is no negation; a story only watched is no frame.
+        ("パパ、叩かないで、痛いって娘が泣いてる", "child"),
+        ("アニメを見てたら、父に殴られた", "violence"),
+        // The time of a fall told now, with a guess after it, is no preparation.
+        ("祖母がトイレで倒れた時に頭を打ったみたいで、いま起き上がれない", "emergency"),
+    ] {
+        assert_eq!(outcome(engine, text), Outcome::Urgent(kind.into()), "{text}");
+    }
+    for text in [
+        // A story's scene, its people, its words; a report.
+        "映画で主人公が線路に飛び込もうとする場面があって、子どもに見せていいか迷っています",
+        "ゲームの主人公が殴られてばかりで笑った",
+        "小説の「死にたい」ってセリフが印象に残った",
+        "熱中症で倒れた人の報道を見て、祖父の家にエアコンを付けたい",
+        // Said with a laugh; an act negated; the time of something prepared for.
+        "レシート無くしたの恥ずかしくて消えたいw",
+        "叩かない・怒鳴らない子育てを学べる講座はありますか",
+        "父が風呂で倒れた時に助けを呼べるように、緊急通報装置を付けたい",
+        // A worry, after a noun (熱中症になる) and after a verb the rule does not end on.
+        "この夏、ひとり暮らしの母が熱中症にならないか心配です",
+        "祖母が白玉をのどに詰まらせないか不安です。刻み食の配達はありますか",
     ] {
         assert!(!matches!(outcome(engine, text), Outcome::Urgent(_)), "false alarm: {text}");
     }

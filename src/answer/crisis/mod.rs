@@ -303,6 +303,8 @@ impl CrisisLayer {
                 topic,
                 resolved,
                 story,
+                characters,
+                laughter,
             } = &file.modality;
             let mut list = |words: &Vec<toml::Spanned<String>>| -> Vec<usize> {
                 words.iter().filter_map(|w| word(w.get_ref(), w.span().start, &mut lexicon, &mut problems)).collect()
@@ -321,6 +323,8 @@ impl CrisisLayer {
                 topic: list(topic),
                 resolved: list(resolved),
                 story: list(story),
+                characters: list(characters),
+                laughter: list(laughter),
             }
         };
         let mut rules = Vec::new();
@@ -473,8 +477,9 @@ impl CrisisLayer {
     }
 
     /// [`CrisisLayer::assess`] on the message, and again on it with the crisis words written
-    /// in kana given their kanji ([`restore`]), and with its romaji read as kana: a danger
-    /// written all in hiragana, or typed as shinitai, is read as one written with kanji. A rule
+    /// in kana given their kanji ([`restore`]), with its romaji read as kana, and with katakana
+    /// writing read as hiragana: a danger written all in hiragana or katakana, or typed as
+    /// shinitai, is read as one written with kanji. A rule
     /// the message meets as written keeps that reading (its modality too); the other readings
     /// only add what the spelling hid.
     pub fn assess_with(&self, analysis: &Analysis, analyzer: &Analyzer) -> Assessment {
@@ -490,7 +495,13 @@ impl CrisisLayer {
         if let Some(parted) = &parted {
             self.add_new(&mut assessment, self.assess(parted));
         }
-        for start in std::iter::once(analysis).chain(romaji.as_ref()).chain(parted.as_ref()) {
+        // モウ シニタイ: katakana throughout, read as the hiragana it spells.
+        let katakana = crate::japanese::katakana_writing::katakana_as_hiragana(&analysis.normalized)
+            .map(|text| analyzer.analyze_question(&text));
+        if let Some(katakana) = &katakana {
+            self.add_new(&mut assessment, self.assess(katakana));
+        }
+        for start in std::iter::once(analysis).chain(romaji.as_ref()).chain(parted.as_ref()).chain(katakana.as_ref()) {
             // A restored text can hold more kana the dictionary now segments differently
             // (しにたいしにたい): a second round reads those too.
             let mut current: Option<Analysis> = None;
@@ -573,9 +584,21 @@ impl CrisisLayer {
                 if matches.len() < rule.conditions.len() {
                     continue;
                 }
-                // The predicate is the first condition's with an ending, else the first's.
-                let (lead, _) =
-                    matches.iter().find(|(_, items)| items.iter().any(|i| i.ending.is_some())).unwrap_or(&matches[0]);
+                // The predicate is the first condition's with an ending, else the last one that
+                // ends in a verb or an adjective (のど…詰まらせ: the tense and the worry are read
+                // after 詰まらせ, not after のど), else the first's.
+                let predicate = |m: &rules::PhraseMatch| {
+                    m.anchor.end > m.anchor.start
+                        && matches!(
+                            morphemes[m.anchor.end - 1].pos,
+                            PartOfSpeech::Verb { .. } | PartOfSpeech::Adjective { .. }
+                        )
+                };
+                let (lead, _) = matches
+                    .iter()
+                    .find(|(_, items)| items.iter().any(|i| i.ending.is_some()))
+                    .or_else(|| matches.iter().rev().find(|(m, _)| predicate(m)))
+                    .unwrap_or(&matches[0]);
                 if made.contains(&(rule.line, lead.anchor.start)) {
                     continue;
                 }
@@ -595,10 +618,12 @@ impl CrisisLayer {
                 let kind = match modality {
                     Modality::Now => Some(rule.kind),
                     Modality::ThirdPerson => own.third_person,
-                    Modality::Denied => own.denied,
+                    // Said as a joke: the lead a denial gets (a gentle word where it is a
+                    // feeling), never nothing where the kind has no gentler reply.
+                    Modality::Denied | Modality::Joke => own.denied,
                     Modality::Past => own.past,
                     Modality::Worry => own.worry,
-                    Modality::Degree | Modality::Story => None,
+                    Modality::Degree | Modality::Story | Modality::NotDone => None,
                 };
                 let words = matches.iter().map(|(m, _)| surface(&analysis.normalized, morphemes, &m.range)).collect();
                 assessment.mentions.push(Mention {

@@ -21,6 +21,10 @@ pub enum Modality {
     ThirdPerson,
     /// Said and then denied (死にたいわけじゃない, 死にたくはない).
     Denied,
+    /// The act itself negated (叩かない子育て).
+    NotDone,
+    /// Said with a laugh (恥ずかしくて消えたい笑).
+    Joke,
     /// Long past (昔は死にたいと思っていた, 去年倒れて今は退院).
     Past,
     /// A worry about what may happen (倒れたらどうしよう, 倒れないか心配).
@@ -38,6 +42,8 @@ impl Modality {
             Modality::Now => "いま起きている・本人の気持ち",
             Modality::ThirdPerson => "ほかの人のこと",
             Modality::Denied => "打ち消し",
+            Modality::NotDone => "しないこと",
+            Modality::Joke => "笑いながらの言い方",
             Modality::Past => "過去のこと",
             Modality::Worry => "これからの心配",
             Modality::Degree => "たとえ・大げさな言い方",
@@ -62,6 +68,8 @@ pub struct ModalityLexicon {
     pub topic: Vec<usize>,
     pub resolved: Vec<usize>,
     pub story: Vec<usize>,
+    pub characters: Vec<usize>,
+    pub laughter: Vec<usize>,
 }
 
 /// Everything the modality of one mention is read from.
@@ -83,8 +91,12 @@ impl ModalityLexicon {
         let tail = self.tail(cx);
         if self.degree(cx, &tail) {
             Modality::Degree
-        } else if self.in_story(cx) {
+        } else if self.in_story(cx) || self.scene(cx, &tail) {
             Modality::Story
+        } else if self.joke(cx) {
+            Modality::Joke
+        } else if self.not_done(cx) {
+            Modality::NotDone
         } else if self.denied(cx, &tail) {
             Modality::Denied
         } else if self.worry(cx, &tail) {
@@ -112,9 +124,12 @@ impl ModalityLexicon {
             // 思う and 考える carry the tense of a thought (死にたいと思っていた); とき, 場合 and
             // 際 make the mention a clause of what follows (迷子になったときのために).
             let thinking = matches!(m.base.as_str(), "思う" | "考える");
+            // なる and する carry a noun's tense and mood (熱中症にならないか, 虐待されていた).
+            let light = matches!(m.base.as_str(), "なる" | "する");
             let when = matches!(m.base.as_str(), "とき" | "時" | "場合" | "際");
             if !is_function(m)
                 && !thinking
+                && !light
                 && !when
                 && m.pos != PartOfSpeech::Symbol
                 && !self.is_any(cx, end - 1, &[&self.worry, &self.reporting, &self.denial])
@@ -155,14 +170,19 @@ impl ModalityLexicon {
     /// じゃなくて、本当に殴られています).
     fn in_story(&self, cx: &Context<'_>) -> bool {
         let morphemes = cx.morphemes;
-        let real = |i: usize| {
-            matches!(morphemes[i].base.as_str(), "本当" | "ほんとう" | "ほんと" | "本気" | "実際" | "リアル" | "マジ")
-        };
+        let real = |i: usize| says_real(&morphemes[i]);
         cx.found.iter().any(|f| {
             let base = |i: usize| morphemes.get(i).map(|m| m.base.as_str());
+            let character = |i: usize| cx.found.iter().any(|c| c.range.start == i && self.characters.contains(&c.word));
             let place = match (base(f.range.end), base(f.range.end + 1), base(f.range.end + 2)) {
                 (Some("で"), _, _) => Some(f.range.end + 1),
                 (Some("の"), Some("中" | "なか"), Some("で")) => Some(f.range.end + 3),
+                // 漫画のセリフの「死にたい」: the story's own words.
+                (Some("の"), Some("「" | "『"), _) => Some(f.range.end + 1),
+                // アニメのキャラが, ゲームのボスに: one of its people acts or suffers.
+                (Some("の"), _, Some("が" | "に" | "は" | "も")) if character(f.range.end + 1) => {
+                    Some(f.range.end + 3)
+                }
                 _ => None,
             };
             self.story.contains(&f.word)
@@ -177,6 +197,61 @@ impl ModalityLexicon {
                     })
                 })
         })
+    }
+
+    /// A laugh after the mention in its sentence (消えたい笑, 死ぬーw), and no word in it that
+    /// says it is meant (死にたい(笑)とかじゃなくてマジで死にたい).
+    fn joke(&self, cx: &Context<'_>) -> bool {
+        let sentence = cx.sentence.start..cx.sentence.end.min(cx.morphemes.len());
+        cx.found.iter().any(|f| {
+            self.laughter.contains(&f.word) && f.range.start >= cx.anchor.end && f.range.start <= cx.sentence.end
+        }) && !sentence.clone().any(|i| says_real(&cx.morphemes[i]))
+    }
+
+    /// 叩かない子育て, 殴らない: the act itself negated, where the rule asks for no ending (a
+    /// rule that asks for one, 動く:ない, holds the ない in its anchor). 叩かないで is a plea
+    /// while it happens, not a negation.
+    fn not_done(&self, cx: &Context<'_>) -> bool {
+        let morphemes = cx.morphemes;
+        let end = cx.anchor.end;
+        end > cx.anchor.start
+            && end < morphemes.len()
+            && matches!(morphemes[end - 1].pos, PartOfSpeech::Verb { .. })
+            && morphemes[end].base == "ない"
+            && morphemes[end].pos == PartOfSpeech::Auxiliary
+            && !morphemes.get(end + 1).is_some_and(|m| same_base(&m.base, "で"))
+    }
+
+    /// The mention describing a story word right after it (飛び降りようとするシーン), or
+    /// a noun joined to one by の (倒れた人の報道): a predicate that modifies the noun, with no
+    /// particle between (殴られたってドラマみたい is not one).
+    fn scene(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
+        let morphemes = cx.morphemes;
+        let skipped = |m: &Morpheme| is_function(m) || is_bracket(m, cx) || matches!(m.base.as_str(), "する" | "なる");
+        let Some(first) = tail.clone().find(|&i| !skipped(&morphemes[i])) else {
+            return false;
+        };
+        let attributive =
+            first > 0 && !matches!(morphemes[first - 1].pos, PartOfSpeech::Particle(_) | PartOfSpeech::Symbol);
+        if !attributive {
+            return false;
+        }
+        // The noun it modifies, and the nouns that noun is joined to by の (倒れた人の報道).
+        let story_at = |i: usize| cx.found.iter().any(|f| f.range.start == i && self.story.contains(&f.word));
+        let mut i = first;
+        for _ in 0..6 {
+            let Some(m) = morphemes.get(i).filter(|_| i < cx.sentence.end) else { break };
+            if story_at(i) {
+                return true;
+            }
+            let noun = matches!(m.pos, PartOfSpeech::Noun { .. });
+            let joined = m.base == "の" && i > first;
+            if !noun && !joined {
+                break;
+            }
+            i += 1;
+        }
+        false
     }
 
     /// たい followed by ない (死にたくない), a denial noun before ない (わけじゃない, つもりはない),
@@ -223,9 +298,12 @@ impl ModalityLexicon {
         let noun_mention =
             cx.anchor.end > cx.anchor.start && matches!(morphemes[cx.anchor.end - 1].pos, PartOfSpeech::Noun { .. });
         if cx.found.iter().filter(in_sentence).any(|f| {
-            self.hypothetical.contains(&f.word) && f.range.end <= cx.start
+            self.hypothetical.contains(&f.word) && f.range.end <= cx.anchor.start
                 || noun_mention && self.topic.contains(&f.word)
         }) {
+            return true;
+        }
+        if self.when_for_purpose(cx) {
             return true;
         }
         for i in cx.anchor.start..tail.end {
@@ -259,6 +337,26 @@ impl ModalityLexicon {
             }
         }
         false
+    }
+
+    /// The mention as the time of something prepared for: 倒れた時に気づいてもらえるように,
+    /// 倒れている人を見つけた時の対応を学べる講習. A とき (時, 場合, 際) after it in its sentence,
+    /// then ように, ため or a topic word (講習, 研修). Not よう alone: 倒れた時に頭を打ったようで is
+    /// an emergency told now.
+    fn when_for_purpose(&self, cx: &Context<'_>) -> bool {
+        let morphemes = cx.morphemes;
+        let end = cx.sentence.end.min(morphemes.len());
+        let Some(when) =
+            (cx.anchor.end..end).find(|&i| matches!(morphemes[i].base.as_str(), "とき" | "時" | "場合" | "際"))
+        else {
+            return false;
+        };
+        (when + 1..end).any(|i| {
+            let base = morphemes[i].base.as_str();
+            base == "ため"
+                || base == "よう" && morphemes.get(i + 1).is_some_and(|m| m.base == "に")
+                || cx.found.iter().any(|f| f.range.start == i && self.topic.contains(&f.word))
+        })
     }
 
     /// A past time word before the mention (昔は, 去年) with the predicate in the past, or the
@@ -390,6 +488,11 @@ fn experiential(cx: &Context<'_>, tail: &Range<usize>) -> bool {
                 .take_while(|&j| morphemes[j].base != "ある")
                 .all(|j| matches!(morphemes[j].pos, PartOfSpeech::Particle(_)))
     })
+}
+
+/// A word that says what is told is real or meant (本当に, マジで).
+fn says_real(m: &Morpheme) -> bool {
+    matches!(m.base.as_str(), "本当" | "ほんとう" | "ほんと" | "本気" | "実際" | "リアル" | "マジ" | "まじ" | "ガチ")
 }
 
 /// 「死にたい」って: quotation marks do not end the grammar around a mention.

@@ -327,9 +327,9 @@ pub fn spoken_end(text: &str, morphemes: &[Morpheme], start: usize, spoken: &[St
     })
 }
 
-/// A letter that only draws a word out (てえええ, てゃあ, たーい).
+/// A letter that only draws a word out or stresses it (てえええ, てゃあ, たーい, たいっ).
 fn is_drawn_out(c: char) -> bool {
-    matches!(c, 'ー' | '〜' | '~' | 'あ' | 'ぁ' | 'え' | 'ぇ')
+    matches!(c, 'ー' | '〜' | '~' | 'あ' | 'ぁ' | 'え' | 'ぇ' | 'っ')
 }
 
 /// Quotation marks, which stand inside a sentence.

@@ -118,6 +118,13 @@ pub struct ModalityWords {
     /// 死にたいと言う) is not the writer's.
     #[serde(default)]
     pub story: Vec<Spanned<String>>,
+    /// People of a story (主人公, キャラ, ボス): a story word, の and one of them as the one who
+    /// acts or suffers (アニメのキャラが「死にたい」って言う, ゲームのボスに殴られる) is the story's.
+    #[serde(default)]
+    pub characters: Vec<Spanned<String>>,
+    /// Laughter after a mention (笑, w, 草): said as a joke.
+    #[serde(default)]
+    pub laughter: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
