@@ -11,9 +11,11 @@
 //! - `tests/crisis/heldout-3.jsonl` (written 2026-12-04) and `heldout-4.jsonl` (2026-12-07):
 //!   written as held-out sets too, measured only until their misses were read for the rules on
 //!   2026-12-07; tuning sets since.
-//! - `tests/crisis/heldout-5.jsonl` (written 2026-12-07, 110 danger and 90 ordinary messages),
+//! - `tests/crisis/heldout-5.jsonl` (written 2026-12-07): held out while the fourth set's misses
+//!   were read, then read itself the same day; a tuning set since.
+//! - `tests/crisis/heldout-6.jsonl` (written 2026-12-07, 110 danger and 90 ordinary messages),
 //!   by someone who saw neither the rules nor the other sets, before the rules were changed for
-//!   the fourth set's misses: messages nobody tuned on. Measured and printed beside the corpus
+//!   the fifth set's misses: messages nobody tuned on. Measured and printed beside the corpus
 //!   (`cargo test --test content -- --nocapture`), never a reason to change a rule for one
 //!   message.
 //!
@@ -172,7 +174,9 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     let fourth = Report::of(engine, &corpus("heldout-4.jsonl"));
     fourth.print("held out, fourth set (tests/crisis/heldout-4.jsonl, written 2026-12-07, tuned on since 2026-12-07)");
     let fifth = Report::of(engine, &corpus("heldout-5.jsonl"));
-    fifth.print("held out, fifth set (tests/crisis/heldout-5.jsonl, written 2026-12-07, measured only)");
+    fifth.print("held out, fifth set (tests/crisis/heldout-5.jsonl, written 2026-12-07, tuned on since 2026-12-07)");
+    let sixth = Report::of(engine, &corpus("heldout-6.jsonl"));
+    sixth.print("held out, sixth set (tests/crisis/heldout-6.jsonl, written 2026-12-07, measured only)");
 
     let (urgent, met, _) = report.sum(0);
     let (gentle, led, _) = report.sum(1);
@@ -184,9 +188,8 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     // Raise them with every improvement; never lower them.
     const URGENT_MET: usize = 336;
     const GENTLE_LED: usize = 30;
-    // 9 for an hour on 2026-12-07, with a worry rule (…ときどうすれば) that also dropped
-    // 死にたい時はどうしたらいいですか: taken out, one false alarm came back.
-    const FALSE_ALARMS: usize = 10;
+    // 9 since 2026-12-07 (the resolved words 解決, 捕まる, 逮捕).
+    const FALSE_ALARMS: usize = 9;
     assert!(
         met >= URGENT_MET,
         "urgent messages met {met} of {urgent}: fewer than the {URGENT_MET} reached before (misses listed above)"
@@ -284,7 +287,8 @@ fn danger_in_kana_romaji_english_or_dialect_is_read_as_if_written_with_kanji() {
 
 /// Written for the mechanisms of 2026-12-07, in words of no corpus: katakana writing, a stressed
 /// たい, a story's scene or people, a laugh, a negated act, the time of something prepared for,
-/// and a worry told after a noun or a verb that follows the danger word.
+/// a worry told after a noun or a verb that follows the danger word, the negative in the verb
+/// (できん), kana the dictionary misreads as a verb (けん) and the time after an event.
 #[test]
 fn how_a_danger_is_framed_decides_whether_it_is_one() {
     let engine = common::engine();
@@ -298,6 +302,8 @@ fn how_a_danger_is_framed_decides_whether_it_is_one() {
         ("アニメを見てたら、父に殴られた", "violence"),
         // The time of a fall told now, with a guess after it, is no preparation.
         ("祖母がトイレで倒れた時に頭を打ったみたいで、いま起き上がれない", "emergency"),
+        // A negative said in the verb itself, as western Japan says it.
+        ("じいちゃんが急にむせて息ができんようになっとる", "emergency"),
     ] {
         assert_eq!(outcome(engine, text), Outcome::Urgent(kind.into()), "{text}");
     }
@@ -314,6 +320,9 @@ fn how_a_danger_is_framed_decides_whether_it_is_one() {
         // A worry, after a noun (熱中症になる) and after a verb the rule does not end on.
         "この夏、ひとり暮らしの母が熱中症にならないか心配です",
         "祖母が白玉をのどに詰まらせないか不安です。刻み食の配達はありますか",
+        // The dialect けん ("because") is no form of 蹴る; the time after an event is asked about.
+        "母が坂の上に住んどるけん、買い物に行けんで困っとる",
+        "父が脳梗塞で倒れた後の生活のことを相談したい",
     ] {
         assert!(!matches!(outcome(engine, text), Outcome::Urgent(_)), "false alarm: {text}");
     }

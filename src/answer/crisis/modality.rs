@@ -331,7 +331,12 @@ impl ModalityLexicon {
                         .is_some_and(|p| matches!(p.pos, PartOfSpeech::Adjective { .. }));
                 // 「死にたい」と言い出していて心配: the worry is the helper's, about words said
                 // now, not a danger that may come.
-                if (maybe || likely || self.is_any(cx, i, &[&self.worry])) && !self.reported_before(cx, i) {
+                // 息ができんようになった: a change that has come, not a purpose (倒れないように).
+                let became = m.base == "よう"
+                    && morphemes.get(i + 1).is_some_and(|n| n.base == "に")
+                    && morphemes.get(i + 2).is_some_and(|n| n.base == "なる");
+                let worry_word = self.is_any(cx, i, &[&self.worry]) && !became;
+                if (maybe || likely || worry_word) && !self.reported_before(cx, i) {
                     return true;
                 }
             }
@@ -341,7 +346,8 @@ impl ModalityLexicon {
 
     /// The mention as the time of something prepared for: 倒れた時に気づいてもらえるように,
     /// 倒れている人を見つけた時の対応を学べる講習. A とき (時, 場合, 際) after it in its sentence,
-    /// then ように, ため or a topic word (講習, 研修). Not よう alone: 倒れた時に頭を打ったようで is
+    /// then ように, ため or a topic word (講習, 研修), or a topic word before it in the sentence
+    /// (講習で、のどに物が詰まった時の対処を習った). Not よう alone: 倒れた時に頭を打ったようで is
     /// an emergency told now.
     fn when_for_purpose(&self, cx: &Context<'_>) -> bool {
         let morphemes = cx.morphemes;
@@ -351,19 +357,24 @@ impl ModalityLexicon {
         else {
             return false;
         };
-        (when + 1..end).any(|i| {
-            let base = morphemes[i].base.as_str();
-            base == "ため"
-                || base == "よう" && morphemes.get(i + 1).is_some_and(|m| m.base == "に")
-                || cx.found.iter().any(|f| f.range.start == i && self.topic.contains(&f.word))
-        })
+        let topic_at = |i: usize| cx.found.iter().any(|f| f.range.start == i && self.topic.contains(&f.word));
+        // 講習で、のどに物が詰まった時の対処を習った: a course the sentence is about.
+        (cx.sentence.start..cx.start).any(topic_at)
+            || (when + 1..end).any(|i| {
+                let base = morphemes[i].base.as_str();
+                base == "ため" || base == "よう" && morphemes.get(i + 1).is_some_and(|m| m.base == "に") || topic_at(i)
+            })
     }
 
     /// A past time word before the mention (昔は, 去年) with the predicate in the past, or the
     /// aftermath of an event told in the same sentence (倒れて…退院).
     fn past(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
         let morphemes = cx.morphemes;
-        let past_tense = past_in(cx, &(cx.anchor.start..tail.end));
+        // A noun's tense is its sentence's (2年前に母が行方不明になって、見つけてもらった).
+        let noun_anchor =
+            cx.anchor.end > cx.anchor.start && matches!(morphemes[cx.anchor.end - 1].pos, PartOfSpeech::Noun { .. });
+        let past_tense = past_in(cx, &(cx.anchor.start..tail.end))
+            || noun_anchor && past_in(cx, &(cx.anchor.end..cx.sentence.end.min(morphemes.len())));
         // 飲んだことがある, 倒れたことがあり: an experience, told as over. (A danger told after it,
         // 「前にも死にたいと思ったことがあるけど、今本当に死にたい」, is a mention of its own: the
         // rules are also met clause by clause.)
@@ -392,6 +403,13 @@ impl ModalityLexicon {
             if !since && own_clause && past_tense {
                 return true;
             }
+        }
+        // 倒れた後の介護, 倒れたあとの生活: the time after the event, as what is asked about.
+        let after_it = (cx.anchor.end..tail.end.min(morphemes.len())).any(|i| {
+            matches!(morphemes[i].base.as_str(), "後" | "あと") && morphemes.get(i + 1).is_some_and(|m| m.base == "の")
+        });
+        if past_tense && after_it {
+            return true;
         }
         // The aftermath after the event, in its sentence: 倒れて、いまは退院. Not one before it
         // (入院中の母が薬を飲んだ, 退院した父が倒れた), nor 入院中: 倒れて動かない。去年も入院した is

@@ -154,7 +154,8 @@ impl Lexicon {
             for &id in ids {
                 let parts = &self.words[id].parts;
                 let fits = parts.len() <= morphemes.len() - i
-                    && parts.iter().zip(&morphemes[i..]).all(|(bases, m)| bases.contains(&m.base));
+                    && parts.iter().zip(&morphemes[i..]).all(|(bases, m)| bases.contains(&m.base))
+                    && !stranded_irrealis(morphemes, i + parts.len() - 1);
                 if fits {
                     found.push(Found { word: id, range: i..i + parts.len() });
                 }
@@ -193,6 +194,18 @@ fn spellings_of(base: &str, analyzer: &Analyzer) -> Vec<String> {
 /// an ending, never the word いる or くる of a rule, for 「人を探している」 is not 「屋上にいる」.
 /// The verbs of giving and receiving (替えて|もらう, 来て|くれる) are left words: whether
 /// someone does a thing for a child is what a rule may ask.
+/// A verb in its 未然形 with nothing after it that takes one (ない, れる, せる, ん): no verb at
+/// all, but the dictionary's guess at kana it does not know (the dialect けん, "because", read as
+/// 蹴る).
+fn stranded_irrealis(morphemes: &[Morpheme], last: usize) -> bool {
+    let m = &morphemes[last];
+    matches!(m.pos, PartOfSpeech::Verb { .. })
+        && m.form == ConjugatedForm::Irrealis
+        && !morphemes
+            .get(last + 1)
+            .is_some_and(|n| matches!(n.pos, PartOfSpeech::Auxiliary | PartOfSpeech::Verb { .. }) || n.base == "ず")
+}
+
 fn is_aspect_auxiliary(m: &Morpheme) -> bool {
     matches!(m.pos, PartOfSpeech::Verb { dependent: true })
         && matches!(
@@ -250,6 +263,16 @@ fn negates(m: &Morpheme, before: Option<&Morpheme>) -> bool {
 /// morpheme), or `None`. Only grammar may stand between (死んでしまいたい: で, しまう).
 pub fn ending_end(morphemes: &[Morpheme], start: usize, ending: &[String]) -> Option<usize> {
     let mut next = 0;
+    // 息ができん, 起き上がれん: the negative in the verb itself (not できんの, できるの said fast).
+    let contracted_negative = start > 0
+        && morphemes[start - 1].form == ConjugatedForm::Contracted
+        && !morphemes.get(start).is_some_and(|m| matches!(m.base.as_str(), "の" | "ん" | "だ" | "です"));
+    if ending[0] == "ない" && contracted_negative {
+        next = 1;
+        if ending.len() == 1 {
+            return Some(start);
+        }
+    }
     for i in start..morphemes.len().min(start + ENDING_REACH) {
         let m = &morphemes[i];
         let volitional = matches!(ending[next].as_str(), "う" | "よう");

@@ -160,6 +160,9 @@ pub enum ConjugatedForm {
     Conditional,
     /// 命令形.
     Imperative,
+    /// 体言接続特殊 of an ichidan verb: できん, 起き上がれん. Before の it is できるの said fast
+    /// (できんの?); before anything else it is the negative of western Japan (息ができん).
+    Contracted,
     /// Not conjugated, or another form.
     Other,
 }
@@ -217,6 +220,7 @@ impl ConjugatedForm {
             f if f.starts_with("未然") => ConjugatedForm::Irrealis,
             f if f.starts_with("仮定") => ConjugatedForm::Conditional,
             f if f.starts_with("命令") => ConjugatedForm::Imperative,
+            "体言接続特殊" => ConjugatedForm::Contracted,
             _ => ConjugatedForm::Other,
         }
     }
