@@ -238,9 +238,8 @@ impl ModalityLexicon {
         }
         // The noun it modifies, and the nouns that noun is joined to by の (倒れた人の報道).
         let story_at = |i: usize| cx.found.iter().any(|f| f.range.start == i && self.story.contains(&f.word));
-        let mut i = first;
-        for _ in 0..6 {
-            let Some(m) = morphemes.get(i).filter(|_| i < cx.sentence.end) else { break };
+        let end = cx.sentence.end.min(morphemes.len()).min(first + 6);
+        for (i, m) in morphemes.iter().enumerate().take(end).skip(first) {
             if story_at(i) {
                 return true;
             }
@@ -249,7 +248,6 @@ impl ModalityLexicon {
             if !noun && !joined {
                 break;
             }
-            i += 1;
         }
         false
     }
