@@ -304,6 +304,21 @@ fn how_a_danger_is_framed_decides_whether_it_is_one() {
         ("祖母がトイレで倒れた時に頭を打ったみたいで、いま起き上がれない", "emergency"),
         // A negative said in the verb itself, as western Japan says it.
         ("じいちゃんが急にむせて息ができんようになっとる", "emergency"),
+        // A reviewer's dangers that the framings above must leave alone: an act negated as a
+        // habit or a need, a method read about, a wound after, a resolution negated, a guess,
+        // a plan with a laugh, a story only watched, a course word in another sense.
+        ("夫が殴らない日はない", "violence"),
+        ("手首を切らないと落ち着かない", "suicide_act"),
+        ("楽に死ねる方法の記事ばかり読んでる", "suicidal"),
+        ("夫に殴られた後の傷が痛くて眠れない", "violence"),
+        ("先月夫に殴られて警察に通報したけど逮捕されなかった、今も一緒に住んでいて怖い", "violence"),
+        ("父が熱中症になったようで、顔が真っ赤で汗が止まらない", "emergency"),
+        ("遺書も書いたw", "suicidal"),
+        ("映画を見ていたら突然夫に殴られ、その時から耳が聞こえない", "violence"),
+        ("何の役にも立たない、自殺しかない", "suicidal"),
+        ("夜10時頃、夫の暴力がまた始まった。子供と逃げたい", "violence"),
+        ("消防の訓練中に熱中症になって、意識がもうろうとしている", "emergency"),
+        ("祖父が倒れた際に頭を強く打ったため、出血しています", "emergency"),
     ] {
         assert_eq!(outcome(engine, text), Outcome::Urgent(kind.into()), "{text}");
     }
@@ -312,10 +327,9 @@ fn how_a_danger_is_framed_decides_whether_it_is_one() {
         "映画で主人公が線路に飛び込もうとする場面があって、子どもに見せていいか迷っています",
         "ゲームの主人公が殴られてばかりで笑った",
         "小説の「死にたい」ってセリフが印象に残った",
-        "熱中症で倒れた人の報道を見て、祖父の家にエアコンを付けたい",
         // Said with a laugh; an act negated; the time of something prepared for.
         "レシート無くしたの恥ずかしくて消えたいw",
-        "叩かない・怒鳴らない子育てを学べる講座はありますか",
+        "叩かない子育てを学べる講座はありますか",
         "父が風呂で倒れた時に助けを呼べるように、緊急通報装置を付けたい",
         // A worry, after a noun (熱中症になる) and after a verb the rule does not end on.
         "この夏、ひとり暮らしの母が熱中症にならないか心配です",

@@ -203,27 +203,31 @@ impl ModalityLexicon {
     /// says it is meant (死にたい(笑)とかじゃなくてマジで死にたい).
     fn joke(&self, cx: &Context<'_>) -> bool {
         let sentence = cx.sentence.start..cx.sentence.end.min(cx.morphemes.len());
-        cx.found.iter().any(|f| {
-            self.laughter.contains(&f.word) && f.range.start >= cx.anchor.end && f.range.start <= cx.sentence.end
-        }) && !sentence.clone().any(|i| says_real(&cx.morphemes[i]))
+        // A feeling (消えたい) may be said as a joke; a plan or an act (遺書も書いたw) never is.
+        let feeling = cx.anchor.end > cx.anchor.start && cx.morphemes[cx.anchor.end - 1].base == "たい";
+        feeling
+            && cx.found.iter().any(|f| {
+                self.laughter.contains(&f.word) && f.range.start >= cx.anchor.end && f.range.start < cx.sentence.end
+            })
+            && !sentence.clone().any(|i| says_real(&cx.morphemes[i]))
     }
 
-    /// 叩かない子育て, 殴らない: the act itself negated, where the rule asks for no ending (a
-    /// rule that asks for one, 動く:ない, holds the ない in its anchor). 叩かないで is a plea
-    /// while it happens, not a negation.
+    /// 叩かない子育て, 怒鳴らない接し方: the act negated as a way of bringing up or treating
+    /// someone, the noun right after the ない. Nothing else: 殴らない日はない, 切らないと落ち着かない,
+    /// 死ななあかん and 叩かないで are dangers, and 殴られない (a passive) is one too.
     fn not_done(&self, cx: &Context<'_>) -> bool {
         let morphemes = cx.morphemes;
         let end = cx.anchor.end;
         end > cx.anchor.start
             && end < morphemes.len()
-            && matches!(morphemes[end - 1].pos, PartOfSpeech::Verb { .. })
+            && matches!(morphemes[end - 1].pos, PartOfSpeech::Verb { dependent: false })
             && morphemes[end].base == "ない"
             && morphemes[end].pos == PartOfSpeech::Auxiliary
-            && !morphemes.get(end + 1).is_some_and(|m| same_base(&m.base, "で"))
+            && morphemes.get(end + 1).is_some_and(|m| WAYS_OF_DOING.contains(&m.base.as_str()))
     }
 
     /// The mention describing a story word right after it (飛び降りようとするシーン), or
-    /// a noun joined to one by の (倒れた人の報道): a predicate that modifies the noun, with no
+    /// a noun joined to one by の (主人公が倒れる映画のシーン): a predicate that modifies the noun, with no
     /// particle between (殴られたってドラマみたい is not one).
     fn scene(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
         let morphemes = cx.morphemes;
@@ -297,7 +301,7 @@ impl ModalityLexicon {
             cx.anchor.end > cx.anchor.start && matches!(morphemes[cx.anchor.end - 1].pos, PartOfSpeech::Noun { .. });
         if cx.found.iter().filter(in_sentence).any(|f| {
             self.hypothetical.contains(&f.word) && f.range.end <= cx.anchor.start
-                || noun_mention && self.topic.contains(&f.word)
+                || noun_mention && self.topic.contains(&f.word) && !during(morphemes, f)
         }) {
             return true;
         }
@@ -333,7 +337,11 @@ impl ModalityLexicon {
                 let became = m.base == "よう"
                     && morphemes.get(i + 1).is_some_and(|n| n.base == "に")
                     && morphemes.get(i + 2).is_some_and(|n| n.base == "なる");
-                let worry_word = self.is_any(cx, i, &[&self.worry]) && !became;
+                // ため and よう say a purpose only as ために, ための, ように (熱中症になったため is a
+                // cause, なったようで a guess).
+                let purpose = !matches!(m.base.as_str(), "ため" | "よう")
+                    || morphemes.get(i + 1).is_some_and(|n| matches!(n.base.as_str(), "に" | "の"));
+                let worry_word = self.is_any(cx, i, &[&self.worry]) && !became && purpose;
                 if (maybe || likely || worry_word) && !self.reported_before(cx, i) {
                     return true;
                 }
@@ -344,23 +352,30 @@ impl ModalityLexicon {
 
     /// The mention as the time of something prepared for: 倒れた時に気づいてもらえるように,
     /// 倒れている人を見つけた時の対応を学べる講習. A とき (時, 場合, 際) after it in its sentence,
-    /// then ように, ため or a topic word (講習, 研修), or a topic word before it in the sentence
-    /// (講習で、のどに物が詰まった時の対処を習った). Not よう alone: 倒れた時に頭を打ったようで is
+    /// then の ため, a clause ending in ように, or a topic word (講習, 研修). Not よう alone: 倒れた時に頭を打ったようで is
     /// an emergency told now.
     fn when_for_purpose(&self, cx: &Context<'_>) -> bool {
         let morphemes = cx.morphemes;
         let end = cx.sentence.end.min(morphemes.len());
-        let Some(when) =
-            (cx.anchor.end..end).find(|&i| matches!(morphemes[i].base.as_str(), "とき" | "時" | "場合" | "際"))
-        else {
+        // The clock's 時 (2時) is no とき.
+        let Some(when) = (cx.anchor.end..end).find(|&i| {
+            matches!(morphemes[i].base.as_str(), "とき" | "時" | "場合" | "際")
+                && !matches!(morphemes[i - 1].pos, PartOfSpeech::Noun { number: true, .. })
+        }) else {
             return false;
         };
-        let topic_at = |i: usize| cx.found.iter().any(|f| f.range.start == i && self.topic.contains(&f.word));
-        // 講習で、のどに物が詰まった時の対処を習った: a course the sentence is about.
-        (cx.sentence.start..cx.start).any(topic_at)
+        let base = |i: usize| morphemes.get(i).map(|m| m.base.as_str());
+        let topic_at = |i: usize| {
+            cx.found.iter().any(|f| f.range.start == i && self.topic.contains(&f.word) && !during(morphemes, f))
+        };
+        // 時のため(に), …ように、 or ように at the end (not ように見える), or a course after it.
+        let for_the_time = base(when + 1) == Some("の") && base(when + 2) == Some("ため");
+        for_the_time
             || (when + 1..end).any(|i| {
-                let base = morphemes[i].base.as_str();
-                base == "ため" || base == "よう" && morphemes.get(i + 1).is_some_and(|m| m.base == "に") || topic_at(i)
+                base(i) == Some("よう")
+                    && base(i + 1) == Some("に")
+                    && !matches!(base(i + 2), Some("見える" | "思える" | "感じる" | "聞こえる"))
+                    || topic_at(i)
             })
     }
 
@@ -368,11 +383,18 @@ impl ModalityLexicon {
     /// aftermath of an event told in the same sentence (倒れて…退院).
     fn past(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
         let morphemes = cx.morphemes;
-        // A noun's tense is its sentence's (2年前に母が行方不明になって、見つけてもらった).
+        // A noun's tense is its clause's, up to a comma or a conjunctive particle
+        // (以前ストーカー被害に遭い警察に相談しましたが、…).
         let noun_anchor =
             cx.anchor.end > cx.anchor.start && matches!(morphemes[cx.anchor.end - 1].pos, PartOfSpeech::Noun { .. });
+        let clause_end = (cx.anchor.end..cx.sentence.end.min(morphemes.len()))
+            .find(|&i| {
+                morphemes[i].pos == PartOfSpeech::Symbol
+                    || morphemes[i].pos == PartOfSpeech::Particle(ParticleKind::Conjunctive)
+            })
+            .unwrap_or(cx.sentence.end.min(morphemes.len()));
         let past_tense = past_in(cx, &(cx.anchor.start..tail.end))
-            || noun_anchor && past_in(cx, &(cx.anchor.end..cx.sentence.end.min(morphemes.len())));
+            || noun_anchor && past_in(cx, &(cx.anchor.end..clause_end.min(cx.anchor.end + 12)));
         // 飲んだことがある, 倒れたことがあり: an experience, told as over. (A danger told after it,
         // 「前にも死にたいと思ったことがあるけど、今本当に死にたい」, is a mention of its own: the
         // rules are also met clause by clause.)
@@ -388,6 +410,14 @@ impl ModalityLexicon {
             .iter()
             .filter(|f| f.range.end <= cx.start && f.range.start >= cx.sentence.start)
             .filter(|f| self.past.contains(&f.word) || self.now.contains(&f.word))
+            // 10時頃: a time of day, not of life.
+            .filter(|f| {
+                !(f.range.start > 0
+                    && matches!(
+                        morphemes[f.range.start - 1].pos,
+                        PartOfSpeech::Noun { number: true, .. } | PartOfSpeech::Noun { suffix: true, .. }
+                    ))
+            })
             .max_by_key(|f| f.range.start);
         if let Some(word) = time_word {
             if self.now.contains(&word.word) {
@@ -403,8 +433,11 @@ impl ModalityLexicon {
             }
         }
         // 倒れた後の介護, 倒れたあとの生活: the time after the event, as what is asked about.
+        // Only the care and life after it (not 殴られた後のあざ, a wound now).
         let after_it = (cx.anchor.end..tail.end.min(morphemes.len())).any(|i| {
-            matches!(morphemes[i].base.as_str(), "後" | "あと") && morphemes.get(i + 1).is_some_and(|m| m.base == "の")
+            matches!(morphemes[i].base.as_str(), "後" | "あと")
+                && morphemes.get(i + 1).is_some_and(|m| m.base == "の")
+                && morphemes.get(i + 2).is_some_and(|m| CARE_AFTER.contains(&m.base.as_str()))
         });
         if past_tense && after_it {
             return true;
@@ -434,9 +467,15 @@ impl ModalityLexicon {
         // 無事でした is over; 無事か分からない, 大丈夫かな are not.
         let asked =
             |f: &Found| (f.range.end..(f.range.end + 4).min(morphemes.len())).any(|i| morphemes[i].base == "か");
+        // 逮捕されなかった, 解決していない: not over.
+        let negated = |f: &Found| {
+            (f.range.end..(f.range.end + 4).min(morphemes.len()))
+                .any(|i| matches!(morphemes[i].base.as_str(), "ない" | "ぬ" | "ん") && is_function(&morphemes[i]))
+        };
         let resolved_after = cx.found.iter().any(|f| {
             f.range.start >= cx.anchor.end
                 && !asked(f)
+                && !negated(f)
                 && (self.resolved.contains(&f.word)
                     || self.now.contains(&f.word)
                         && morphemes.get(f.range.end).is_some_and(|m| matches!(m.base.as_str(), "は" | "では")))
@@ -505,6 +544,17 @@ fn experiential(cx: &Context<'_>, tail: &Range<usize>) -> bool {
                 .all(|j| matches!(morphemes[j].pos, PartOfSpeech::Particle(_)))
     })
 }
+
+/// A topic word as the time something happens (訓練中に, 研修中): an event, not a topic.
+fn during(morphemes: &[Morpheme], f: &Found) -> bool {
+    morphemes.get(f.range.end).is_some_and(|m| matches!(m.base.as_str(), "中" | "最中"))
+}
+
+/// The nouns after 叩かない, 怒鳴らない that make it a way of bringing up or treating someone.
+const WAYS_OF_DOING: &[&str] = &["子育て", "育児", "しつけ", "教育", "接し方", "関わり方", "保育", "介護", "指導"];
+
+/// What 倒れた後の may be about as the life after it (not a wound now).
+const CARE_AFTER: &[&str] = &["介護", "生活", "暮らし", "リハビリ", "手続き", "申請", "支援", "治療", "通院", "仕事"];
 
 /// A word that says what is told is real or meant (本当に, マジで).
 fn says_real(m: &Morpheme) -> bool {
