@@ -86,6 +86,14 @@ pub struct Context<'a> {
     pub start: usize,
 }
 
+impl Context<'_> {
+    /// The mention's predicate is a noun (熱中症, 虐待), not a verb or an adjective.
+    fn anchor_is_noun(&self) -> bool {
+        self.anchor.end > self.anchor.start
+            && matches!(self.morphemes[self.anchor.end - 1].pos, PartOfSpeech::Noun { .. })
+    }
+}
+
 impl ModalityLexicon {
     pub fn of(&self, cx: &Context<'_>) -> Modality {
         let tail = self.tail(cx);
@@ -173,14 +181,15 @@ impl ModalityLexicon {
         let real = |i: usize| says_real(&morphemes[i]);
         cx.found.iter().any(|f| {
             let base = |i: usize| morphemes.get(i).map(|m| m.base.as_str());
-            let character = |i: usize| cx.found.iter().any(|c| c.range.start == i && self.characters.contains(&c.word));
             let place = match (base(f.range.end), base(f.range.end + 1), base(f.range.end + 2)) {
                 (Some("で"), _, _) => Some(f.range.end + 1),
                 (Some("の"), Some("中" | "なか"), Some("で")) => Some(f.range.end + 3),
                 // 漫画のセリフの「死にたい」: the story's own words.
                 (Some("の"), Some("「" | "『"), _) => Some(f.range.end + 1),
                 // アニメのキャラが, ゲームのボスに: one of its people acts or suffers.
-                (Some("の"), _, Some("が" | "に" | "は" | "も")) if character(f.range.end + 1) => {
+                (Some("の"), _, Some("が" | "に" | "は" | "も"))
+                    if self.is_any(cx, f.range.end + 1, &[&self.characters]) =>
+                {
                     Some(f.range.end + 3)
                 }
                 _ => None,
@@ -226,8 +235,8 @@ impl ModalityLexicon {
             && morphemes.get(end + 1).is_some_and(|m| WAYS_OF_DOING.contains(&m.base.as_str()))
     }
 
-    /// The mention describing a story word right after it (飛び降りようとするシーン), or
-    /// a noun joined to one by の (主人公が倒れる映画のシーン): a predicate that modifies the noun, with no
+    /// The mention describing a story word right after it (飛び降りようとするシーン), or a noun
+    /// joined to one by の (倒れる映画のシーン): a predicate that modifies the noun, with no
     /// particle between (殴られたってドラマみたい is not one).
     fn scene(&self, cx: &Context<'_>, tail: &Range<usize>) -> bool {
         let morphemes = cx.morphemes;
@@ -240,11 +249,10 @@ impl ModalityLexicon {
         if !attributive {
             return false;
         }
-        // The noun it modifies, and the nouns that noun is joined to by の (倒れた人の報道).
-        let story_at = |i: usize| cx.found.iter().any(|f| f.range.start == i && self.story.contains(&f.word));
+        // The noun it modifies, and the nouns that noun is joined to by の (映画のシーン).
         let end = cx.sentence.end.min(morphemes.len()).min(first + 6);
         for (i, m) in morphemes.iter().enumerate().take(end).skip(first) {
-            if story_at(i) {
+            if self.is_any(cx, i, &[&self.story]) {
                 return true;
             }
             let noun = matches!(m.pos, PartOfSpeech::Noun { .. });
@@ -297,11 +305,10 @@ impl ModalityLexicon {
         let in_sentence = |f: &&Found| f.range.start >= cx.sentence.start && f.range.end <= cx.sentence.end;
         // もし…, 万が一…: a supposition. 虐待の研修, 自殺を描いたドラマ: a noun talked about as a
         // topic; a verb told with it is an event (ドラマを見ていたら殴られた), so only nouns.
-        let noun_mention =
-            cx.anchor.end > cx.anchor.start && matches!(morphemes[cx.anchor.end - 1].pos, PartOfSpeech::Noun { .. });
+        let noun_mention = cx.anchor_is_noun();
         if cx.found.iter().filter(in_sentence).any(|f| {
             self.hypothetical.contains(&f.word) && f.range.end <= cx.anchor.start
-                || noun_mention && self.topic.contains(&f.word) && !during(morphemes, f)
+                || noun_mention && self.topic.contains(&f.word) && !morphemes.get(f.range.end).is_some_and(is_during)
         }) {
             return true;
         }
@@ -352,8 +359,8 @@ impl ModalityLexicon {
 
     /// The mention as the time of something prepared for: 倒れた時に気づいてもらえるように,
     /// 倒れている人を見つけた時の対応を学べる講習. A とき (時, 場合, 際) after it in its sentence,
-    /// then の ため, a clause ending in ように, or a topic word (講習, 研修). Not よう alone: 倒れた時に頭を打ったようで is
-    /// an emergency told now.
+    /// then の ため, a clause ending in ように, or a topic word (講習, 研修). Not よう alone:
+    /// 倒れた時に頭を打ったようで is an emergency told now.
     fn when_for_purpose(&self, cx: &Context<'_>) -> bool {
         let morphemes = cx.morphemes;
         let end = cx.sentence.end.min(morphemes.len());
@@ -366,7 +373,9 @@ impl ModalityLexicon {
         };
         let base = |i: usize| morphemes.get(i).map(|m| m.base.as_str());
         let topic_at = |i: usize| {
-            cx.found.iter().any(|f| f.range.start == i && self.topic.contains(&f.word) && !during(morphemes, f))
+            cx.found.iter().any(|f| {
+                f.range.start == i && self.topic.contains(&f.word) && !morphemes.get(f.range.end).is_some_and(is_during)
+            })
         };
         // 時のため(に), …ように、 or ように at the end (not ように見える), or a course after it.
         let for_the_time = base(when + 1) == Some("の") && base(when + 2) == Some("ため");
@@ -385,8 +394,7 @@ impl ModalityLexicon {
         let morphemes = cx.morphemes;
         // A noun's tense is its clause's, up to a comma or a conjunctive particle
         // (以前ストーカー被害に遭い警察に相談しましたが、…).
-        let noun_anchor =
-            cx.anchor.end > cx.anchor.start && matches!(morphemes[cx.anchor.end - 1].pos, PartOfSpeech::Noun { .. });
+        let noun_anchor = cx.anchor_is_noun();
         let clause_end = (cx.anchor.end..cx.sentence.end.min(morphemes.len()))
             .find(|&i| {
                 morphemes[i].pos == PartOfSpeech::Symbol
@@ -545,9 +553,9 @@ fn experiential(cx: &Context<'_>, tail: &Range<usize>) -> bool {
     })
 }
 
-/// A topic word as the time something happens (訓練中に, 研修中): an event, not a topic.
-fn during(morphemes: &[Morpheme], f: &Found) -> bool {
-    morphemes.get(f.range.end).is_some_and(|m| matches!(m.base.as_str(), "中" | "最中"))
+/// 中 after a topic word: the time something happens (訓練中に, 研修中), an event, not a topic.
+fn is_during(m: &Morpheme) -> bool {
+    matches!(m.base.as_str(), "中" | "最中")
 }
 
 /// The nouns after 叩かない, 怒鳴らない that make it a way of bringing up or treating someone.

@@ -203,7 +203,7 @@ fn stranded_irrealis(morphemes: &[Morpheme], last: usize) -> bool {
         && m.form == ConjugatedForm::Irrealis
         && !morphemes
             .get(last + 1)
-            .is_some_and(|n| matches!(n.pos, PartOfSpeech::Auxiliary | PartOfSpeech::Verb { .. }) || n.base == "ず")
+            .is_some_and(|n| matches!(n.pos, PartOfSpeech::Auxiliary | PartOfSpeech::Verb { .. }))
 }
 
 fn is_aspect_auxiliary(m: &Morpheme) -> bool {
