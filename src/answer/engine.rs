@@ -152,11 +152,10 @@ impl Engine {
         let source = &dialogs.crisis_source;
         let crisis = CrisisLayer::compile(&dialogs.crisis, &source.text, &source.path, &analyzer)
             .map_err(|problems| CrisisProblems(problems.into_iter().filter(|p| p.is_error()).collect()))?;
-        let variants = &knowledge.wording.variants;
         let mut by_name: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         for (i, entry) in knowledge.entries.iter().enumerate() {
             for name in std::iter::once(&entry.title).chain(&entry.aliases) {
-                let name: String = normalize(name, variants).chars().filter(|c| !c.is_whitespace()).collect();
+                let name: String = analyzer.normalize(name).chars().filter(|c| !c.is_whitespace()).collect();
                 if name.chars().count() >= 2 {
                     let entries = by_name.entry(name).or_default();
                     if entries.last() != Some(&i) {
@@ -237,7 +236,7 @@ impl Engine {
     /// Resolves what a resident or operator typed as an area (世田谷, せたがや, 用賀) to the
     /// municipality's official name.
     pub fn resolve_area(&self, area: &str) -> Option<String> {
-        let normalized = normalize(area.trim(), &[]);
+        let normalized = normalize(area.trim());
         if let Some(m) = self.knowledge.places.get(&normalized) {
             return Some(m.name.clone());
         }

@@ -19,7 +19,7 @@ pub fn parse_line(line: &str, buttons: &[Button]) -> Input {
             Err(UnknownCommand(name)) => Input::UnknownCommand(name),
         };
     }
-    let number = crate::japanese::analyzer::normalize(trimmed, &[]);
+    let number = crate::japanese::analyzer::normalize(trimmed);
     if let Ok(n) = number.parse::<usize>() {
         if let Some(button) = n.checked_sub(1).and_then(|i| buttons.get(i)) {
             return Input::Button(button.payload.clone());

@@ -20,7 +20,7 @@ pub enum SmallTalk {
 
 /// What kind of small talk `text` is, or `None` for a question.
 pub fn classify(text: &str, phrases: &Phrases) -> Option<SmallTalk> {
-    let normalized = normalize(text, &[]).to_lowercase();
+    let normalized = normalize(text).to_lowercase();
     let pieces: Vec<String> = normalized
         .split(|c: char| !c.is_alphanumeric())
         .map(|piece| fold_long_vowels(piece).trim_end_matches(['ー', '〜']).to_string())
@@ -34,7 +34,7 @@ pub fn classify(text: &str, phrases: &Phrases) -> Option<SmallTalk> {
     }
     // Each phrase read the way the message was (width, case, long vowels), once per message.
     let read = |list: &[String]| -> Vec<String> {
-        list.iter().map(|phrase| fold_long_vowels(&normalize(phrase, &[]).to_lowercase())).collect()
+        list.iter().map(|phrase| fold_long_vowels(&normalize(phrase).to_lowercase())).collect()
     };
     let (greetings, thanks) = (read(&phrases.greetings), read(&phrases.thanks));
     let is = |list: &[String], piece: &String| list.contains(piece);

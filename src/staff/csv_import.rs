@@ -376,7 +376,7 @@ struct Current {
 fn read_places(index_dir: &Path) -> anyhow::Result<Places> {
     let path = index_dir.join(PLACES_FILE);
     let text = std::fs::read_to_string(&path).with_context(|| format!("{} を読めません", path.display()))?;
-    let (places, problems) = Places::parse(&path, &text, |s| crate::japanese::analyzer::normalize(s, &[]));
+    let (places, problems) = Places::parse(&path, &text, crate::japanese::analyzer::normalize);
     if problems.iter().any(Problem::is_error) {
         bail!("{} にエラーがあります。madoguchi index check で直してから読み込んでください", path.display());
     }

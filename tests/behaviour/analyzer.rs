@@ -34,6 +34,28 @@ fn spelling_variants_meet() {
 }
 
 #[test]
+fn staff_variants_replace_whole_words_only() {
+    // index/wording.toml: 「ヘルパ」→「ヘルパー」, 「社協」→「社会福祉協議会」, 「にんちしょう」→「認知症」,
+    // 「子ども」→「子供」, 「しゃきょう」→「社会福祉協議会」.
+    let analyzer = common::shared_analyzer();
+    let normalized = |text: &str| analyzer.analyze(text).normalized;
+    assert_eq!(normalized("ヘルパーさんに来てほしい"), "ヘルパーさんに来てほしい", "help: ヘルパ is inside ヘルパー");
+    assert_eq!(normalized("ヘルパさんに来てほしい"), "ヘルパーさんに来てほしい");
+    assert_eq!(terms("ヘルパーさんに来てほしい"), terms("ヘルパさんに来てほしい"));
+    assert_eq!(normalized("社協ってなにするところ"), "社会福祉協議会ってなにするところ", "help: って begins with っ");
+    // Kana the dictionary cannot place is what kana variants are for: its guesses do not block them.
+    assert_eq!(normalized("にんちしょうのはは"), "認知症のはは");
+    assert_eq!(normalized("しゃきょうにききたい"), "社会福祉協議会にききたい");
+    assert_eq!(normalized("あんすこの人から"), "あんしんすこやかセンターの人から", "help: あん/す/この is a guess");
+    assert_eq!(normalized("子ども食堂"), "子供食堂");
+    // A word the dictionary knows, running across the spelling's edge, keeps it.
+    let rules = AnalyzerRules { variants: vec![("中".into(), "なか".into())], ..AnalyzerRules::default() };
+    let own = common::analyzer(rules);
+    assert_eq!(own.analyze("中学生の娘").normalized, "中学生の娘");
+    assert_eq!(own.analyze("家の中で").normalized, "家のなかで");
+}
+
+#[test]
 fn hiragana_spelling_meets_kanji_through_kana_bigrams() {
     let analyzer = common::analyzer(AnalyzerRules::default());
     let kanji = analyzer.analyze("認知症");

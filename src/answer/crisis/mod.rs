@@ -252,7 +252,7 @@ impl CrisisLayer {
             let line = at(offset);
             // A staff spelling variant must not rewrite a danger word: the rule would then
             // read something else than staff wrote.
-            let plain = normalize(text, &[]);
+            let plain = normalize(text);
             if let Some((from, to)) = variants.iter().find(|(from, _)| plain.contains(from.as_str())) {
                 problems.push(Problem::error(path, line, format!("表記ゆれ「{from}」→「{to}」(index/wording.toml) が危険の言葉「{text}」を書き換えてしまいます"))
                     .hint("wording.toml の表記ゆれを、危険の言葉にかからない形にしてください"));
@@ -424,7 +424,7 @@ impl CrisisLayer {
                         let spoken = match ending.and_then(|e| file.spoken.get(e).map(|s| (e, s))) {
                             Some((e, spellings)) => {
                                 spoken_used.insert(e.to_string());
-                                spellings.iter().map(|s| normalize(s, &[])).filter(|s| !s.is_empty()).collect()
+                                spellings.iter().map(|s| normalize(s)).filter(|s| !s.is_empty()).collect()
                             }
                             None => Vec::new(),
                         };

@@ -117,7 +117,7 @@ impl Knowledge {
 /// Loads and checks `index_dir`.
 pub fn load(index_dir: &Path, options: &LoadOptions) -> LoadReport {
     let mut problems = Vec::new();
-    let normalize_place = |s: &str| crate::japanese::analyzer::normalize(s, &[]);
+    let normalize_place = |s: &str| crate::japanese::analyzer::normalize(s);
 
     let places_path = index_dir.join(PLACES_FILE);
     let places = match read(&places_path) {

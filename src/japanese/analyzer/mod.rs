@@ -3,7 +3,8 @@
 //!
 //! The pipeline, in order:
 //! 1. [`normalize`]: NFKC (full/half width, ㈱-style symbols), line breaks, ! and ? to 。, control
-//!    characters to spaces, ASCII lower case, then the staff's orthographic variants (子ども → 子供), longest first.
+//!    characters to spaces, ASCII lower case; then the staff's orthographic variants (子ども → 子供),
+//!    longest first, where each is a whole word (ヘルパ → ヘルパー leaves ヘルパー alone).
 //! 2. lindera with IPADIC segments the normalized text into morphemes.
 //! 3. [`Analyzer::analyze`] keeps content words (nouns, independent verbs and adjectives,
 //!    unknown words) by their base form (預かって → 預かる), drops particles, auxiliaries,
@@ -308,20 +309,55 @@ impl Analyzer {
         reading
     }
 
-    /// [`normalize`] with the staff's variants, folded in one pass.
-    fn normalize(&self, text: &str) -> String {
+    /// [`normalize`], then the staff's variants, folded in one pass where each stands as a
+    /// whole word (see [`Analyzer::fold_variants`]).
+    pub fn normalize(&self, text: &str) -> String {
+        let plain = normalize(text);
         match &self.variant_matcher {
-            Some(matcher) => {
-                let plain = normalize(text, &[]);
-                let replacements: Vec<&str> = self.rules.variants.iter().map(|(_, to)| to.as_str()).collect();
-                if matcher.is_match(&plain) {
-                    matcher.replace_all(&plain, &replacements)
-                } else {
-                    plain
-                }
-            }
-            None => normalize(text, &self.rules.variants),
+            Some(matcher) if matcher.is_match(&plain) => self.fold_variants(matcher, plain),
+            _ => plain,
         }
+    }
+
+    /// The staff's variants replaced where the spelling is a whole word of the text: no word
+    /// the dictionary knows runs across its start or its end. A spelling inside a longer word is
+    /// that word's, not the variant's: 「ヘルパ」→「ヘルパー」 leaves ヘルパー alone (it would
+    /// become ヘルパーー). Nor may the text go on with a character nothing begins with (ー, a
+    /// small vowel or ゃ), where the dictionary may have cut unknown katakana; っ begins って, so
+    /// 社協って is 社協's.
+    ///
+    /// The dictionary's guesses do not count against a variant: kana it cannot place (にんちしょう
+    /// is に/ん/ち/し and an unknown ょうの…) and its cuts of running hiragana (あんすこの is
+    /// あん/す/この) are what most kana variants are for.
+    fn fold_variants(&self, matcher: &aho_corasick::AhoCorasick, plain: String) -> String {
+        // The known words that are more than one character long and not all hiragana, as byte
+        // spans: IPADIC's cuts of running hiragana are guesses (あんすこの is あん/す/この).
+        let words: Vec<Range<usize>> = match self.segment(&plain) {
+            Ok(tokens) => tokens
+                .iter()
+                .filter(|t| !t.word_id.is_unknown())
+                .map(|t| t.byte_start..t.byte_end)
+                .filter(|span| {
+                    plain
+                        .get(span.clone())
+                        .is_some_and(|w| w.chars().nth(1).is_some() && !w.chars().all(|c| matches!(c, 'ぁ'..='ゖ')))
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let across = |at: usize| words.iter().any(|w| w.start < at && at < w.end);
+        let continues = |at: usize| plain[at..].chars().next().is_some_and(begins_no_word);
+        let mut out = String::with_capacity(plain.len() + 16);
+        let mut copied = 0;
+        for found in matcher.find_iter(&plain) {
+            if !across(found.start()) && !across(found.end()) && !continues(found.end()) {
+                out.push_str(&plain[copied..found.start()]);
+                out.push_str(&self.rules.variants[found.pattern().as_usize()].1);
+                copied = found.end();
+            }
+        }
+        out.push_str(&plain[copied..]);
+        out
     }
 
     fn analyze_for(&self, text: &str, whole_reading: bool) -> Analysis {
@@ -500,9 +536,10 @@ impl<'a> Features<'a> {
     }
 }
 
-/// NFKC, line breaks, ! and ? to 。, other control characters to spaces, ASCII lower case, then the
-/// variants. Cut at [`MAX_ANALYZED_CHARS`] characters.
-pub fn normalize(text: &str, variants: &[(String, String)]) -> String {
+/// NFKC, line breaks, ! and ? to 。, other control characters to spaces, ASCII lower case, drawn-out
+/// and small vowels typed casually. Cut at [`MAX_ANALYZED_CHARS`] characters. The staff's
+/// variants are folded after this, by the [`Analyzer`], which knows where words start and end.
+pub fn normalize(text: &str) -> String {
     // A resident who writes one thought per line ends a sentence with the line (the crisis
     // layer reads sentences); 。 is punctuation to search, like the line break was. ! and ? end
     // a sentence too, and IPADIC segments the kana after them differently from the kana after 。
@@ -557,12 +594,38 @@ pub fn normalize(text: &str, variants: &[(String, String)]) -> String {
             })
             .collect();
     }
-    for (from, to) in variants {
-        if out.contains(from.as_str()) {
-            out = out.replace(from.as_str(), to);
-        }
-    }
     out
+}
+
+/// A character that only continues a word: a long-vowel mark, a small kana (ゃ, ァ…; not っ,
+/// which begins the particle って), an iteration mark.
+fn begins_no_word(c: char) -> bool {
+    matches!(
+        c,
+        'ー' | 'ぁ'
+            | 'ぃ'
+            | 'ぅ'
+            | 'ぇ'
+            | 'ぉ'
+            | 'ゃ'
+            | 'ゅ'
+            | 'ょ'
+            | 'ゎ'
+            | 'ァ'
+            | 'ィ'
+            | 'ゥ'
+            | 'ェ'
+            | 'ォ'
+            | 'ャ'
+            | 'ュ'
+            | 'ョ'
+            | 'ヮ'
+            | 'ゝ'
+            | 'ゞ'
+            | 'ヽ'
+            | 'ヾ'
+            | '々'
+    )
 }
 
 /// A kanji (CJK unified ideographs and their extension A, and 々).
@@ -659,30 +722,24 @@ mod tests {
 
     #[test]
     fn normalize_folds_width_and_symbols_and_controls() {
-        assert_eq!(normalize("ＡＢＣ１２３ｶﾀｶﾅ", &[]), "abc123カタカナ");
-        assert_eq!(normalize("㈱\u{0007}x", &[]), "(株) x");
-        assert_eq!(normalize("つらい\r\nたすけて", &[]), "つらい 。たすけて");
-    }
-
-    #[test]
-    fn variants_apply_longest_first() {
-        let variants = vec![("こども".to_string(), "子供".to_string()), ("子ども".to_string(), "子供".to_string())];
-        assert_eq!(normalize("子どもとこども", &variants), "子供と子供");
+        assert_eq!(normalize("ＡＢＣ１２３ｶﾀｶﾅ"), "abc123カタカナ");
+        assert_eq!(normalize("㈱\u{0007}x"), "(株) x");
+        assert_eq!(normalize("つらい\r\nたすけて"), "つらい 。たすけて");
     }
 
     #[test]
     fn hiragana_long_vowels_are_dropped() {
-        assert_eq!(normalize("しにたーーい", &[]), "しにたい");
-        assert_eq!(normalize("たすけて〜", &[]), "たすけて");
-        assert_eq!(normalize("ヘルパーさん", &[]), "ヘルパーさん");
+        assert_eq!(normalize("しにたーーい"), "しにたい");
+        assert_eq!(normalize("たすけて〜"), "たすけて");
+        assert_eq!(normalize("ヘルパーさん"), "ヘルパーさん");
     }
 
     #[test]
     fn small_vowels_typed_casually_are_full_size_but_not_in_the_sounds_they_spell() {
-        assert_eq!(normalize("しにたぃ。わかってくれなぃ", &[]), "しにたい。わかってくれない");
-        assert_eq!(normalize("すごぉい、ねぇ", &[]), "すごおい、ねえ");
-        assert_eq!(normalize("ふぁいる、でぃすく、うぇぶ、しぇあ", &[]), "ふぁいる、でぃすく、うぇぶ、しぇあ");
-        assert_eq!(normalize("ファイル", &[]), "ファイル");
+        assert_eq!(normalize("しにたぃ。わかってくれなぃ"), "しにたい。わかってくれない");
+        assert_eq!(normalize("すごぉい、ねぇ"), "すごおい、ねえ");
+        assert_eq!(normalize("ふぁいる、でぃすく、うぇぶ、しぇあ"), "ふぁいる、でぃすく、うぇぶ、しぇあ");
+        assert_eq!(normalize("ファイル"), "ファイル");
     }
 
     #[test]
@@ -694,6 +751,6 @@ mod tests {
     #[test]
     fn long_input_is_cut() {
         let long = "あ".repeat(10_000);
-        assert_eq!(normalize(&long, &[]).chars().count(), MAX_ANALYZED_CHARS);
+        assert_eq!(normalize(&long).chars().count(), MAX_ANALYZED_CHARS);
     }
 }
