@@ -18,6 +18,11 @@
 //!   the fifth set's misses: messages nobody tuned on. Measured and printed beside the corpus
 //!   (`cargo test --test content -- --nocapture`), never a reason to change a rule for one
 //!   message.
+//! - `tests/crisis/heldout-7.jsonl` (written 2026-12-07 the same way, one danger in five told
+//!   indirectly): 68/110 met when written; its misses were then read for the rules (signs with
+//!   few danger words), so it is a tuning set.
+//! - `tests/crisis/heldout-8.jsonl` (written 2026-12-07 the same way, one danger in three told
+//!   indirectly), while the seventh set was read: measured only, like the sixth.
 //!
 //! Each line: `{"text", "expect": "urgent" | "gentle" | "none", "kind", "note"}`; for urgent
 //! lines `kind` is the crisis kind expected to lead, for the others a category of the corpus.
@@ -177,6 +182,11 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     fifth.print("held out, fifth set (tests/crisis/heldout-5.jsonl, written 2026-12-07, tuned on since 2026-12-07)");
     let sixth = Report::of(engine, &corpus("heldout-6.jsonl"));
     sixth.print("held out, sixth set (tests/crisis/heldout-6.jsonl, written 2026-12-07, measured only)");
+    let seventh = Report::of(engine, &corpus("heldout-7.jsonl"));
+    seventh
+        .print("held out, seventh set (tests/crisis/heldout-7.jsonl, written 2026-12-07, tuned on since 2026-12-07)");
+    let eighth = Report::of(engine, &corpus("heldout-8.jsonl"));
+    eighth.print("held out, eighth set (tests/crisis/heldout-8.jsonl, written 2026-12-07, measured only)");
 
     let (urgent, met, _) = report.sum(0);
     let (gentle, led, _) = report.sum(1);
@@ -337,6 +347,35 @@ fn how_a_danger_is_framed_decides_whether_it_is_one() {
         // The dialect けん ("because") is no form of 蹴る; the time after an event is asked about.
         "母が坂の上に住んどるけん、買い物に行けんで困っとる",
         "父が脳梗塞で倒れた後の生活のことを相談したい",
+    ] {
+        assert!(!matches!(outcome(engine, text), Outcome::Urgent(_)), "false alarm: {text}");
+    }
+}
+
+/// Signs told with few danger words (2026-12-07): an intent, a farewell, a means at hand, a
+/// hiding place, a near miss, western Japan's ておる; and the same words where they are no sign.
+#[test]
+fn signs_told_with_few_danger_words_are_met() {
+    let engine = common::engine();
+    for (text, kind) in [
+        ("審査に落ちたら死ぬつもりでいます", "suicidal"),
+        ("返事はいいです。最後に誰かに聞いてほしかっただけ", "suicidal"),
+        ("ためておいた睡眠薬、今夜まとめて飲むつもり", "suicide_act"),
+        ("カッターを手首に当ててじっとしてる", "suicide_act"),
+        ("じいちゃんが玄関で倒れとる", "emergency"),
+        ("台所が急にガスくさい", "emergency"),
+        ("知らない男に車に押し込まれそうになった、今も怖い", "violence"),
+        ("夫がどなってて怖い。押し入れに隠れてる", "violence"),
+        ("兄が祖母にご飯をまともに与えないで出かけてしまう", "violence"),
+    ] {
+        assert_eq!(outcome(engine, text), Outcome::Urgent(kind.into()), "{text}");
+    }
+    for text in [
+        "寝違えて首がつったみたいに痛い",
+        "火事のときの避難訓練に参加したい",
+        "押し入れの片付けを手伝ってくれるボランティアはいますか",
+        "仕事で倒れそうになったけど、今は休めています",
+        "薬を飲み忘れてためてしまうので、ヘルパーさんに声をかけてほしい",
     ] {
         assert!(!matches!(outcome(engine, text), Outcome::Urgent(_)), "false alarm: {text}");
     }

@@ -333,8 +333,13 @@ impl ModalityLexicon {
                 let maybe = m.base == "か" && morphemes.get(i + 1).is_some_and(|n| n.base == "も");
                 // 倒れそう (a verb: about to happen) is a worry; 苦しそう (an adjective: how
                 // someone looks now) is not.
+                // 押し込まれそうになった: it nearly happened, which it did, just now.
+                let nearly = morphemes.get(i + 1).is_some_and(|n| n.base == "に")
+                    && morphemes.get(i + 2).is_some_and(|n| n.base == "なる")
+                    && morphemes.get(i + 3).is_some_and(|n| n.base == "た");
                 let likely = m.base == "そう"
                     && matches!(m.pos, PartOfSpeech::Noun { suffix: true, .. } | PartOfSpeech::Auxiliary)
+                    && !nearly
                     && !morphemes
                         .get(i.wrapping_sub(1))
                         .is_some_and(|p| matches!(p.pos, PartOfSpeech::Adjective { .. }));

@@ -303,11 +303,15 @@ pub fn ending_end(morphemes: &[Morpheme], start: usize, ending: &[String]) -> Op
 }
 
 /// てる, でる: ている said as one word after a verb's continuative (倒れ|てる, 死ん|でる). IPADIC
-/// tags them as dependent verbs.
+/// tags them as dependent verbs. Western Japan's ておる said the same way (倒れ|とる, 死ん|どる,
+/// 殴られ|とる) IPADIC reads as the verb とる; after a continuative it is ている too.
 fn is_contracted_te_iru(m: &Morpheme, before: Option<&Morpheme>) -> bool {
-    matches!(m.base.as_str(), "てる" | "でる")
-        && matches!(m.pos, PartOfSpeech::Verb { dependent: true })
-        && before.is_some_and(|b| matches!(b.pos, PartOfSpeech::Verb { .. }) && b.form == ConjugatedForm::Continuative)
+    let after_continuative =
+        before.is_some_and(|b| matches!(b.pos, PartOfSpeech::Verb { .. }) && b.form == ConjugatedForm::Continuative);
+    let standard =
+        matches!(m.base.as_str(), "てる" | "でる") && matches!(m.pos, PartOfSpeech::Verb { dependent: true });
+    let western = matches!(m.base.as_str(), "とる" | "どる") && matches!(m.pos, PartOfSpeech::Verb { .. });
+    (standard || western) && after_continuative
 }
 
 /// Where a spoken spelling of an ending ends when it is written right after the word that ends
