@@ -367,6 +367,8 @@ fn signs_told_with_few_danger_words_are_met() {
         ("知らない男に車に押し込まれそうになった、今も怖い", "violence"),
         ("夫がどなってて怖い。押し入れに隠れてる", "violence"),
         ("兄が祖母にご飯をまともに与えないで出かけてしまう", "violence"),
+        // Endings chained with more than one colon (外 出す:てもらえる:ない) match too.
+        ("夫に外に出してもらえない", "violence"),
     ] {
         assert_eq!(outcome(engine, text), Outcome::Urgent(kind.into()), "{text}");
     }

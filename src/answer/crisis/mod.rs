@@ -403,10 +403,11 @@ impl CrisisLayer {
                         let ending_bases = match ending {
                             None => None,
                             Some(e) => {
-                                let bases: Vec<String> = analyzer
-                                    .analyze_question(e)
-                                    .morphemes
-                                    .into_iter()
+                                // Each : starts one more ending (入れる:てもらえる:ない); the colon
+                                // itself is no morpheme (IPADIC reads an ASCII : as a noun).
+                                let bases: Vec<String> = e
+                                    .split(':')
+                                    .flat_map(|part| analyzer.analyze_question(part).morphemes)
                                     .filter(|m| m.pos != PartOfSpeech::Symbol)
                                     .map(|m| m.base)
                                     .collect();
