@@ -186,7 +186,9 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     seventh
         .print("held out, seventh set (tests/crisis/heldout-7.jsonl, written 2026-12-07, tuned on since 2026-12-07)");
     let eighth = Report::of(engine, &corpus("heldout-8.jsonl"));
-    eighth.print("held out, eighth set (tests/crisis/heldout-8.jsonl, written 2026-12-07, measured only)");
+    eighth.print("held out, eighth set (tests/crisis/heldout-8.jsonl, written 2026-12-07, tuned on since 2026-12-07)");
+    let ninth = Report::of(engine, &corpus("heldout-9.jsonl"));
+    ninth.print("held out, ninth set (tests/crisis/heldout-9.jsonl, written 2026-12-07, measured only)");
 
     let (urgent, met, _) = report.sum(0);
     let (gentle, led, _) = report.sum(1);
