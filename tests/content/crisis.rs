@@ -21,8 +21,10 @@
 //! - `tests/crisis/heldout-7.jsonl` (written 2026-12-07 the same way, one danger in five told
 //!   indirectly): 68/110 met when written; its misses were then read for the rules (signs with
 //!   few danger words), so it is a tuning set.
-//! - `tests/crisis/heldout-8.jsonl` (written 2026-12-07 the same way, one danger in three told
-//!   indirectly), while the seventh set was read: measured only, like the sixth.
+//! - `tests/crisis/heldout-8.jsonl` and `heldout-9.jsonl` (written 2026-12-07 the same way, one
+//!   danger in three told indirectly): 67/110 and 65/110 when written, then read for the rules.
+//! - `tests/crisis/heldout-10.jsonl` (written 2026-12-07 the same way, while the others were
+//!   read): measured only, like the sixth.
 //!
 //! Each line: `{"text", "expect": "urgent" | "gentle" | "none", "kind", "note"}`; for urgent
 //! lines `kind` is the crisis kind expected to lead, for the others a category of the corpus.
@@ -188,7 +190,9 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     let eighth = Report::of(engine, &corpus("heldout-8.jsonl"));
     eighth.print("held out, eighth set (tests/crisis/heldout-8.jsonl, written 2026-12-07, tuned on since 2026-12-07)");
     let ninth = Report::of(engine, &corpus("heldout-9.jsonl"));
-    ninth.print("held out, ninth set (tests/crisis/heldout-9.jsonl, written 2026-12-07, measured only)");
+    ninth.print("held out, ninth set (tests/crisis/heldout-9.jsonl, written 2026-12-07, tuned on since 2026-12-07)");
+    let tenth = Report::of(engine, &corpus("heldout-10.jsonl"));
+    tenth.print("held out, tenth set (tests/crisis/heldout-10.jsonl, written 2026-12-07, measured only)");
 
     let (urgent, met, _) = report.sum(0);
     let (gentle, led, _) = report.sum(1);
@@ -199,7 +203,7 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     // the figures reached so far (2026-12-07), so a rule change can only move them towards the bar.
     // Raise them with every improvement; never lower them.
     const URGENT_MET: usize = 336;
-    const GENTLE_LED: usize = 30;
+    const GENTLE_LED: usize = 31;
     // 9 since 2026-12-07 (the resolved words 解決, 捕まる, 逮捕).
     const FALSE_ALARMS: usize = 9;
     assert!(
@@ -380,6 +384,8 @@ fn signs_told_with_few_danger_words_are_met() {
         "押し入れの片付けを手伝ってくれるボランティアはいますか",
         "仕事で倒れそうになったけど、今は休めています",
         "薬を飲み忘れてためてしまうので、ヘルパーさんに声をかけてほしい",
+        // The particle て is no 手 (手をあげる), though て is 手's reading.
+        "寝たきりの父の爪を切ってあげたいけど、訪問の理容はありますか",
     ] {
         assert!(!matches!(outcome(engine, text), Outcome::Urgent(_)), "false alarm: {text}");
     }

@@ -154,7 +154,10 @@ impl Lexicon {
             for &id in ids {
                 let parts = &self.words[id].parts;
                 let fits = parts.len() <= morphemes.len() - i
-                    && parts.iter().zip(&morphemes[i..]).all(|(bases, m)| bases.contains(&m.base))
+                    && parts
+                        .iter()
+                        .zip(&morphemes[i..])
+                        .all(|(bases, m)| bases.contains(&m.base) && !grammar_as_kanji(bases, m))
                     && !stranded_irrealis(morphemes, i + parts.len() - 1);
                 if fits {
                     found.push(Found { word: id, range: i..i + parts.len() });
@@ -163,6 +166,17 @@ impl Lexicon {
         }
         found
     }
+}
+
+/// Whether `m` meets a kanji word only through a one-kana reading while being grammar: the
+/// particle て is no 手, the auxiliary よう no 酔う's reading, ち after a verb no 血. A noun
+/// (or a word the dictionary does not know) written in kana still is: ちがとまらん.
+fn grammar_as_kanji(bases: &[String], m: &Morpheme) -> bool {
+    let by_reading = bases.first().is_some_and(|written| *written != m.base);
+    let short = m.base.chars().count() <= 1 || m.base == "よう";
+    by_reading
+        && short
+        && !matches!(m.pos, PartOfSpeech::Noun { dependent: false, suffix: false, .. } | PartOfSpeech::Unknown)
 }
 
 /// The base forms that spell a dictionary word: as written, and, for a word with kanji, its
