@@ -101,6 +101,10 @@ pub struct CrisisLayer {
     pub contacts: Vec<Contact>,
     pub kinds: Vec<CrisisKind>,
     rules: Vec<Rule>,
+    /// Per word of the lexicon, the rules (by index, ascending) whose first condition can
+    /// begin with it: a message is checked against the rules its words can start, not all
+    /// of them.
+    rules_by_first_word: Vec<Vec<usize>>,
     lexicon: Lexicon,
     modality: ModalityLexicon,
     /// The rules' verbs and adjectives as they are written in kana.
@@ -476,7 +480,16 @@ impl CrisisLayer {
         }
         let warnings = problems;
         let restorer = restore::Restorer::new(lexicon.words.iter().map(|w| w.text.as_str()), analyzer);
-        Ok(CrisisLayer { contacts, kinds, rules, lexicon, modality, restorer, warnings })
+        let mut rules_by_first_word = vec![Vec::new(); lexicon.words.len()];
+        for (index, rule) in rules.iter().enumerate() {
+            let first = rule.conditions.first().map_or(&[][..], |c| c.alternatives.as_slice());
+            for &word in first.iter().filter_map(|items| items.first()).flat_map(|item| &item.words) {
+                if rules_by_first_word[word].last() != Some(&index) {
+                    rules_by_first_word[word].push(index);
+                }
+            }
+        }
+        Ok(CrisisLayer { contacts, kinds, rules, rules_by_first_word, lexicon, modality, restorer, warnings })
     }
 
     /// [`CrisisLayer::assess`] on the message, and again on it with the crisis words written
@@ -563,7 +576,11 @@ impl CrisisLayer {
         for f in &found {
             present[f.word] = true;
         }
-        for rule in &self.rules {
+        let mut candidates: Vec<usize> =
+            found.iter().flat_map(|f| self.rules_by_first_word[f.word].iter().copied()).collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        for rule in candidates.into_iter().map(|index| &self.rules[index]) {
             if !rule.conditions.iter().all(|c| c.may_hold(&present)) {
                 continue;
             }

@@ -82,10 +82,21 @@ struct Form {
     next: Next,
 }
 
-/// Every kana form of the crisis verbs and adjectives, by first character, longest first.
-#[derive(Debug, Default)]
+/// Every kana form of the crisis verbs and adjectives, in a trie of their kana: a message is
+/// read once from each word start, and only as far as some form goes (a list per first kana
+/// compared every form of し with every し of a message).
+#[derive(Debug)]
 pub struct Restorer {
-    forms: FxHashMap<char, Vec<Form>>,
+    /// The forms whose kana ends at each node; node 0 is the root.
+    forms: Vec<Vec<Form>>,
+    /// (node, next kana) → the node it leads to.
+    edges: FxHashMap<(u32, char), u32>,
+}
+
+impl Default for Restorer {
+    fn default() -> Restorer {
+        Restorer { forms: vec![Vec::new()], edges: FxHashMap::default() }
+    }
 }
 
 /// The godan row of a dictionary-form ending: its a, i, u, e, o kana and its euphonic form.
@@ -119,8 +130,7 @@ impl Restorer {
             // A noun is written in kana whole (おっと, しょうがくせい, おにいちゃん); one of fewer
             // than three kana (ち, はは) is in too many other words.
             if nouns && reading.chars().count() >= 3 && reading.chars().all(|c| matches!(c, 'ぁ'..='ゖ')) {
-                let form = Form { kana: reading.clone(), kanji: word.to_string(), next: Next::Noun };
-                restorer.forms.entry(form.kana.chars().next().unwrap_or(' ')).or_default().push(form);
+                restorer.insert(Form { kana: reading.clone(), kanji: word.to_string(), next: Next::Noun });
                 continue;
             }
             let [morpheme] = analysis.morphemes.as_slice() else { continue };
@@ -140,9 +150,11 @@ impl Restorer {
                 continue;
             }
             let mut add = |kana_tail: String, next: Next| {
-                let form =
-                    Form { kana: format!("{kana_stem}{kana_tail}"), kanji: format!("{kanji_stem}{kana_tail}"), next };
-                restorer.forms.entry(form.kana.chars().next().unwrap_or(' ')).or_default().push(form);
+                restorer.insert(Form {
+                    kana: format!("{kana_stem}{kana_tail}"),
+                    kanji: format!("{kanji_stem}{kana_tail}"),
+                    next,
+                })
             };
             let head: String = okurigana.chars().take(okurigana.chars().count() - 1).collect();
             let last = okurigana.chars().last().unwrap_or(' ');
@@ -177,17 +189,47 @@ impl Restorer {
                 add(format!("{head}よ"), Next::Volitional);
             }
         }
-        for forms in restorer.forms.values_mut() {
-            forms.sort_by_key(|f| std::cmp::Reverse(f.kana.len()));
-            forms.dedup_by(|a, b| a.kana == b.kana && a.next == b.next);
-        }
         restorer
+    }
+
+    /// Adds `form` at the node its kana leads to (once for each kind of what may follow).
+    fn insert(&mut self, form: Form) {
+        let mut node = 0u32;
+        for c in form.kana.chars() {
+            node = match self.edges.get(&(node, c)) {
+                Some(&next) => next,
+                None => {
+                    let next = self.forms.len() as u32;
+                    self.forms.push(Vec::new());
+                    self.edges.insert((node, c), next);
+                    next
+                }
+            };
+        }
+        let forms = &mut self.forms[node as usize];
+        if !forms.iter().any(|f| f.next == form.next) {
+            forms.push(form);
+        }
+    }
+
+    /// The forms whose kana `text` starts with, longest first.
+    fn prefixes<'a>(&'a self, text: &str) -> impl Iterator<Item = &'a Form> {
+        let mut path = Vec::new();
+        let mut node = 0u32;
+        for c in text.chars() {
+            let Some(&next) = self.edges.get(&(node, c)) else { break };
+            node = next;
+            if !self.forms[node as usize].is_empty() {
+                path.push(node);
+            }
+        }
+        path.into_iter().rev().flat_map(|node| self.forms[node as usize].iter())
     }
 
     /// The text of `analysis` with the crisis words written in kana given their kanji, or `None`
     /// when it holds none.
     pub fn restore(&self, analysis: &Analysis) -> Option<String> {
-        if self.forms.is_empty() {
+        if self.edges.is_empty() {
             return None;
         }
         let text = &analysis.normalized;
@@ -208,11 +250,9 @@ impl Restorer {
                 continue;
             }
             let Some(rest) = text.get(at..) else { continue };
-            let Some(first) = rest.chars().next() else { continue };
-            let Some(forms) = self.forms.get(&first) else { continue };
-            let fitting = forms.iter().find(|f| {
+            let fitting = self.prefixes(rest).find(|f| {
                 let next = rest.get(f.kana.len()..).and_then(|r| r.chars().next());
-                rest.starts_with(f.kana.as_str()) && f.next.allows(next) && ends_well(morpheme, at + f.kana.len(), next)
+                f.next.allows(next) && ends_well(morpheme, at + f.kana.len(), next)
             });
             if let Some(form) = fitting {
                 out.push_str(&text[copied..at]);
