@@ -29,7 +29,7 @@ use crate::answer::decision::{Decision, Explanation, Kind, Scored};
 use crate::answer::engine::{BroadWords, Engine};
 use crate::answer::search::{Hit, QueryTerm, SearchQuery};
 use crate::content::knowledge::PlaceMention;
-use crate::japanese::analyzer::{kana_bigrams, Analysis, KanaRun, MAX_ANALYZED_CHARS};
+use crate::japanese::analyzer::{kana_bigrams, Analysis, KanaRun, PartOfSpeech, MAX_ANALYZED_CHARS};
 use crate::japanese::kana_spellings::MIN_READING_CHARS;
 use crate::japanese::romaji;
 
@@ -47,6 +47,9 @@ const MAX_BROAD_TERMS: usize = 3;
 const SCORE_HALF: f32 = 8.0;
 /// The share of a candidate's strength that counts whatever it explains (see [`confidence`]).
 const COVERAGE_FLOOR: f32 = 0.3;
+/// What is left of the coverage of a candidate that meets the message by coincidence (see
+/// [`coverage_and_coincidence`]).
+const COINCIDENCE_SHARE: f32 = 0.5;
 
 /// A compound of the message that no entry holds, and its parts (indices into the query's
 /// terms).
@@ -99,6 +102,9 @@ struct Unit {
     /// Whether some entry holds the whole word. A compound no entry holds is explained only by
     /// a candidate holding every part: a サロン is not what 「ゴルフサロン」 asks for.
     known: bool,
+    /// Whether the word is a verb or an adjective: what happens (干す, しんどい), which tells
+    /// the situation rather than the topic.
+    predicate: bool,
 }
 
 /// The message as what a candidate must explain: its units, the staff bridges with the units
@@ -370,15 +376,20 @@ impl Engine {
                         Some(at) => at,
                         None => {
                             ids.push(*id);
-                            units.units.push(Unit { terms: Vec::new(), whole: None, known: true });
+                            units.units.push(Unit { terms: Vec::new(), whole: None, known: true, predicate: false });
                             ids.len() - 1
                         }
                     };
                     let unit = &mut units.units[at];
                     unit.terms.push(t);
-                    if analysis.terms.get(*id).is_some_and(|whole| whole.text == terms[t].text) {
+                    if let Some(whole) = analysis.terms.get(*id).filter(|whole| whole.text == terms[t].text) {
                         unit.whole = Some(t);
                         unit.known = self.search.holds(&terms[t].text);
+                        unit.predicate = analysis.morphemes.iter().any(|m| {
+                            whole.span.start <= m.span.start
+                                && m.span.end <= whole.span.end
+                                && matches!(m.pos, PartOfSpeech::Verb { .. } | PartOfSpeech::Adjective { .. })
+                        });
                     }
                 }
                 Role::Bridge { group } => units.bridges.push((t, *group)),
@@ -508,13 +519,32 @@ fn matched_terms<'q>(hit: &'q Hit, query: &'q SearchQuery) -> impl Iterator<Item
 /// Every unit the candidate does not explain counts against it, known to the index or not: a
 /// message about ペット and カメラ is not explained by 見守り.
 fn coverage(hit: &Hit, units: &Units, named: bool) -> f32 {
+    let (share, coincidence) = coverage_and_coincidence(hit, units, named);
+    if coincidence {
+        share * COINCIDENCE_SHARE
+    } else {
+        share
+    }
+}
+
+/// [`coverage`]'s share before the discount, and whether the candidate meets the message
+/// only by coincidence: it explains at most one of the resident's units (a place name it
+/// holds counts as one), while at least two
+/// of the units it leaves are words no entry holds at all (a verb or an adjective tells what
+/// happens, not another topic, and does not count), and they outnumber the known words
+/// it leaves. Such a message is about something the index knows nothing of (電源, Wi-Fi and
+/// 古着屋 beside the カフェ of 認知症カフェ; フランチャイズ and 初期費用 beside 宅配弁当), where a
+/// resident describing a need in their own words still shares several words with the entry
+/// (腰, 掃除, 手伝う) or leaves mostly words the index does know.
+fn coverage_and_coincidence(hit: &Hit, units: &Units, named: bool) -> (f32, bool) {
     let matched = |t: &usize| hit.matched.contains(t);
     let mut explained = 0.0;
+    let (mut whole_units, mut unknown_left, mut known_left) = (0, 0, 0);
     for (u, unit) in units.units.iter().enumerate() {
         let whole = unit.whole.as_ref().is_some_and(matched)
             || named && unit.terms.iter().any(matched)
             || units.bridges.iter().any(|(t, group)| matched(t) && units.bridge_units[*group].contains(&u));
-        explained += if whole {
+        let share = if whole {
             1.0
         } else if !unit.known {
             let mut parts = unit.terms.iter().filter(|t| Some(**t) != unit.whole).peekable();
@@ -526,13 +556,23 @@ fn coverage(hit: &Hit, units: &Units, named: bool) -> f32 {
         } else {
             unit.terms.iter().filter(|t| matched(t)).count() as f32 / unit.terms.len() as f32
         };
+        if share >= 1.0 {
+            whole_units += 1;
+        } else if share <= 0.0 && unit.known {
+            known_left += 1;
+        } else if share <= 0.0 && !unit.predicate {
+            unknown_left += 1;
+        }
+        explained += share;
     }
     let places = units.places.iter().filter(|t| matched(t)).count();
+    // The district a local group is named for is one more thing in common (青墓 and 青墓支え合いの会).
+    let coincidence = !named && whole_units + places <= 1 && unknown_left >= 2 && unknown_left > known_left;
     let count = units.units.len() + places;
     if count == 0 {
-        return if named { 1.0 } else { 0.0 };
+        return (if named { 1.0 } else { 0.0 }, false);
     }
-    (explained + places as f32) / count as f32
+    ((explained + places as f32) / count as f32, coincidence)
 }
 
 /// Confidence in one candidate, 0–1.
@@ -560,31 +600,38 @@ mod coverage_tests {
         Hit { entry: 0, score: 10.0, matched: matched.to_vec() }
     }
 
+    /// The share explained, before any discount for a coincidence.
+    fn share(hit: &Hit, units: &Units, named: bool) -> f32 {
+        super::coverage_and_coincidence(hit, units, named).0
+    }
+
     #[test]
     fn every_unit_left_unexplained_counts_against_the_candidate() {
         // 認知 認知症 (one known unit: terms 0 and 1), ペット (2), カメラ (3), and a bridge (4)
         // started by ペット.
         let units = Units {
             units: vec![
-                Unit { terms: vec![0, 1], whole: Some(1), known: true },
-                Unit { terms: vec![2], whole: Some(2), known: false },
-                Unit { terms: vec![3], whole: Some(3), known: false },
+                Unit { terms: vec![0, 1], whole: Some(1), known: true, predicate: false },
+                Unit { terms: vec![2], whole: Some(2), known: false, predicate: false },
+                Unit { terms: vec![3], whole: Some(3), known: false, predicate: false },
             ],
             bridges: vec![(4, 0)],
             bridge_units: vec![vec![1]],
             places: vec![],
         };
-        assert_eq!(coverage(&hit(&[1]), &units, false), 1.0 / 3.0, "the whole word explains its unit");
-        assert_eq!(coverage(&hit(&[0]), &units, false), 0.5 / 3.0, "a part explains its share");
-        assert_eq!(coverage(&hit(&[1, 4]), &units, false), 2.0 / 3.0, "a bridge explains the words that started it");
-        assert_eq!(coverage(&hit(&[]), &units, false), 0.0);
+        assert_eq!(share(&hit(&[1]), &units, false), 1.0 / 3.0, "the whole word explains its unit");
+        assert_eq!(share(&hit(&[0]), &units, false), 0.5 / 3.0, "a part explains its share");
+        assert_eq!(share(&hit(&[1, 4]), &units, false), 2.0 / 3.0, "a bridge explains the words that started it");
+        assert_eq!(share(&hit(&[]), &units, false), 0.0);
+        // Here 見守り alone would meet a message about ペット and カメラ by coincidence: discounted.
+        assert_eq!(coverage(&hit(&[1]), &units, false), 1.0 / 3.0 * super::COINCIDENCE_SHARE);
     }
 
     #[test]
     fn an_unknown_compound_needs_every_part_and_a_bare_name_is_explained() {
         // ゴルフサロン (2), no entry holds it, with its parts ゴルフ (0) and サロン (1).
         let units = Units {
-            units: vec![Unit { terms: vec![0, 1, 2], whole: Some(2), known: false }],
+            units: vec![Unit { terms: vec![0, 1, 2], whole: Some(2), known: false, predicate: false }],
             bridges: vec![],
             bridge_units: vec![],
             places: vec![3],
@@ -593,5 +640,38 @@ mod coverage_tests {
         assert_eq!(coverage(&hit(&[0, 1]), &units, false), 1.0);
         assert_eq!(coverage(&hit(&[1, 3]), &units, false), 0.5, "a place the candidate holds counts");
         assert_eq!(coverage(&hit(&[]), &Units::default(), true), 1.0, "「りんくってどこ?」 is the name alone");
+    }
+
+    #[test]
+    fn one_word_in_common_with_a_message_about_unknown_things_is_a_coincidence() {
+        // 電源 (0), wi-fi (1): no entry holds them; カフェ (2) and 寄れる (3) are known; a place
+        // name (4).
+        let unit = |t: usize, known: bool| Unit { terms: vec![t], whole: Some(t), known, predicate: false };
+        let units = Units {
+            units: vec![unit(0, false), unit(1, false), unit(2, true), unit(3, true)],
+            bridges: vec![],
+            bridge_units: vec![],
+            places: vec![4],
+        };
+        // The place counts only where the candidate holds it.
+        assert_eq!(coverage(&hit(&[2]), &units, false), 1.0 / 4.0 * super::COINCIDENCE_SHARE, "カフェ alone");
+        assert_eq!(coverage(&hit(&[2]), &units, true), 1.0 / 4.0, "a service the message names is no coincidence");
+        assert_eq!(coverage(&hit(&[2, 3]), &units, false), 2.0 / 4.0, "two of the resident's words in common");
+        assert_eq!(coverage(&hit(&[2, 4]), &units, false), 2.0 / 5.0, "the place counts as one more");
+        // Only one unknown word left: a resident's own situation word (庭), not another topic.
+        let units = Units { units: vec![unit(0, false), unit(2, true), unit(3, true)], ..Units::default() };
+        assert_eq!(coverage(&hit(&[2]), &units, false), 1.0 / 3.0);
+        // Two unknown words left, but as many known ones: still the resident's need.
+        let units = Units {
+            units: vec![unit(0, false), unit(1, false), unit(2, true), unit(3, true), unit(5, true)],
+            ..Units::default()
+        };
+        assert_eq!(coverage(&hit(&[2]), &units, false), 1.0 / 5.0);
+        // A verb no entry holds tells what happens (布団を干す): not another topic.
+        let units = Units {
+            units: vec![unit(0, false), Unit { predicate: true, ..unit(1, false) }, unit(2, true), unit(3, true)],
+            ..Units::default()
+        };
+        assert_eq!(coverage(&hit(&[2]), &units, false), 1.0 / 4.0);
     }
 }
