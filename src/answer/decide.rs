@@ -108,7 +108,7 @@ struct Unit {
 }
 
 /// The message as what a candidate must explain: its units, the staff bridges with the units
-/// whose words started them, and the place names (see [`coverage`]).
+/// whose words started them, and the place names (see [`coverage_and_coincidence`]).
 #[derive(Default)]
 struct Units {
     units: Vec<Unit>,
@@ -239,7 +239,13 @@ impl Engine {
         for index in lead.windows.iter().filter_map(|id| self.entry_index(id)) {
             let entry = &self.knowledge.entries[index];
             if area.is_none_or(|a| entry.municipality == a) && !windows.iter().any(|w| w.entry == index) {
-                windows.push(Scored { entry: index, score: 0.0, confidence: 1.0, matched: Vec::new() });
+                windows.push(Scored {
+                    entry: index,
+                    score: 0.0,
+                    confidence: 1.0,
+                    coincidence: false,
+                    matched: Vec::new(),
+                });
             }
         }
         windows
@@ -467,22 +473,25 @@ impl Engine {
     /// The candidates by confidence, as many as an answer or a fallback may show.
     fn rank(&self, hits: &[Hit], query: &SearchQuery, units: &Units, explanation: &Explanation) -> Vec<Scored> {
         let top_score = hits.first().map(|h| h.score).unwrap_or(0.0);
-        // (confidence, hit): the matched words are written out only for the candidates kept.
-        let mut ranked: Vec<(f32, &Hit)> = hits
+        // (confidence, coincidence, hit): the matched words are written out only for the
+        // candidates kept.
+        let mut ranked: Vec<(f32, bool, &Hit)> = hits
             .iter()
             .map(|hit| {
                 let named = explanation.named.contains(&self.knowledge.entries[hit.entry].title);
-                (confidence(hit.score, top_score, coverage(hit, units, named)), hit)
+                let (share, coincidence) = coverage_and_coincidence(hit, units, named);
+                (confidence(hit.score, top_score, discounted(share, coincidence)), coincidence, hit)
             })
             .collect();
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
         ranked.truncate(self.settings.max_candidates.max(1 + self.settings.max_alternatives));
         ranked
             .into_iter()
-            .map(|(confidence, hit)| Scored {
+            .map(|(confidence, coincidence, hit)| Scored {
                 entry: hit.entry,
                 score: hit.score,
                 confidence,
+                coincidence,
                 matched: matched_terms(hit, query).map(|t| t.text.clone()).collect(),
             })
             .collect()
@@ -518,17 +527,8 @@ fn matched_terms<'q>(hit: &'q Hit, query: &'q SearchQuery) -> impl Iterator<Item
 ///
 /// Every unit the candidate does not explain counts against it, known to the index or not: a
 /// message about ペット and カメラ is not explained by 見守り.
-fn coverage(hit: &Hit, units: &Units, named: bool) -> f32 {
-    let (share, coincidence) = coverage_and_coincidence(hit, units, named);
-    if coincidence {
-        share * COINCIDENCE_SHARE
-    } else {
-        share
-    }
-}
-
-/// [`coverage`]'s share before the discount, and whether the candidate meets the message
-/// only by coincidence: it explains at most one of the resident's units (a place name it
+///
+/// Also whether the candidate meets the message only by coincidence: it explains at most one of the resident's units (a place name it
 /// holds counts as one), while at least two
 /// of the units it leaves are words no entry holds at all (a verb or an adjective tells what
 /// happens, not another topic, and does not count), and they outnumber the known words
@@ -575,6 +575,15 @@ fn coverage_and_coincidence(hit: &Hit, units: &Units, named: bool) -> (f32, bool
     ((explained + places as f32) / count as f32, coincidence)
 }
 
+/// The coverage that counts: a coincidence keeps [`COINCIDENCE_SHARE`] of its share.
+fn discounted(share: f32, coincidence: bool) -> f32 {
+    if coincidence {
+        share * COINCIDENCE_SHARE
+    } else {
+        share
+    }
+}
+
 /// Confidence in one candidate, 0–1.
 ///
 /// Two signals, both needed: the BM25 score says how strongly the candidate matched (a score
@@ -593,11 +602,17 @@ fn confidence(score: f32, top: f32, coverage: f32) -> f32 {
 
 #[cfg(test)]
 mod coverage_tests {
-    use super::{coverage, Unit, Units};
+    use super::{Unit, Units};
     use crate::answer::search::Hit;
 
     fn hit(matched: &[usize]) -> Hit {
         Hit { entry: 0, score: 10.0, matched: matched.to_vec() }
+    }
+
+    /// The coverage that counts.
+    fn coverage(hit: &Hit, units: &Units, named: bool) -> f32 {
+        let (share, coincidence) = super::coverage_and_coincidence(hit, units, named);
+        super::discounted(share, coincidence)
     }
 
     /// The share explained, before any discount for a coincidence.

@@ -22,6 +22,11 @@ pub struct Scored {
     pub score: f32,
     /// 0–1: how sure the engine is that this entry answers the question.
     pub confidence: f32,
+    /// Whether the confidence was discounted because the entry meets the question only by
+    /// coincidence (one word in common, the rest words no entry holds): for `explain`, not
+    /// part of `ask --json`.
+    #[serde(skip)]
+    pub coincidence: bool,
     /// The words of the question this entry was found by.
     pub matched: Vec<String>,
 }

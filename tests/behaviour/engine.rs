@@ -133,6 +133,29 @@ fn what_the_candidate_leaves_unexplained_counts_against_it() {
 }
 
 #[test]
+fn one_word_in_common_with_a_message_about_other_things_is_a_coincidence_explain_names() {
+    let engine = common::engine();
+    // 緊急連絡先 alone meets 緊急連絡のてびき; android and 手順 are words no entry holds.
+    let question = "Androidで緊急連絡先を登録する手順を知りたい";
+    let decision = engine.decide(question, None);
+    assert_eq!(decision.kind, Kind::Fallback, "{question}");
+    let first = &decision.candidates[0];
+    assert_eq!(engine.entry(first.entry).title, "緊急連絡のてびき");
+    assert!(first.coincidence, "{first:?}");
+    let request = madoguchi::answer::explain::Request {
+        area: None,
+        want: None,
+        index_dir: std::path::Path::new("index"),
+        want_usage: "--want 正しい項目の id を付けると",
+    };
+    let shown = madoguchi::answer::explain::render(&decision, engine, &request);
+    assert!(shown.contains("偶然の一致とみて確かさを下げました"), "{shown}");
+    // A resident's own situation in words no entry holds (布団, 干す) is no coincidence.
+    let decision = engine.decide("布団を干すのも掃除もしんどくなってきた。世田谷", None);
+    assert!(!decision.candidates[0].coincidence, "{:?}", decision.candidates[0]);
+}
+
+#[test]
 fn the_dictionarys_cuts_of_a_kana_word_are_not_words_left_unexplained() {
     let engine = common::engine();
     // ちいきほうかつしえんせんたー is cut into pieces no entry holds; the word the kana spells

@@ -111,6 +111,12 @@ pub fn render(decision: &Decision, engine: &Engine, request: &Request) -> String
         let _ = writeln!(out, "  {}. {}({}) {}", rank + 1, entry.title, entry.municipality, entry.id);
         if decision.kind != Kind::Crisis {
             let _ = writeln!(out, "     確かさ {:.2}  (BM25 {:.2})", candidate.confidence, candidate.score);
+            if candidate.coincidence {
+                let _ = writeln!(
+                    out,
+                    "     (質問の言葉のうち、この項目と重なるのが1つだけで、どの項目にもない言葉のほうが多いため、偶然の一致とみて確かさを下げました)"
+                );
+            }
             write_matches(&mut out, engine, decision, candidate);
         }
     }
