@@ -24,7 +24,9 @@
 //! - `tests/crisis/heldout-8.jsonl` and `heldout-9.jsonl` (written 2026-12-07 the same way, one
 //!   danger in three told indirectly): 67/110 and 65/110 when written, then read for the rules.
 //! - `tests/crisis/heldout-10.jsonl` (written 2026-12-07 the same way, while the others were
-//!   read): measured only, like the sixth.
+//!   read): measured, then five alternatives restored from its misses.
+//! - `tests/crisis/heldout-11.jsonl` (written 2026-12-08 by a helper who read no file of the
+//!   project): measured only, like the sixth.
 //!
 //! Each line: `{"text", "expect": "urgent" | "gentle" | "none", "kind", "note"}`; for urgent
 //! lines `kind` is the crisis kind expected to lead, for the others a category of the corpus.
@@ -192,7 +194,9 @@ fn every_danger_of_the_corpus_is_met_and_ordinary_messages_are_answered() {
     let ninth = Report::of(engine, &corpus("heldout-9.jsonl"));
     ninth.print("held out, ninth set (tests/crisis/heldout-9.jsonl, written 2026-12-07, tuned on since 2026-12-07)");
     let tenth = Report::of(engine, &corpus("heldout-10.jsonl"));
-    tenth.print("held out, tenth set (tests/crisis/heldout-10.jsonl, written 2026-12-07, measured only)");
+    tenth.print("held out, tenth set (tests/crisis/heldout-10.jsonl, written 2026-12-07, partly read)");
+    let eleventh = Report::of(engine, &corpus("heldout-11.jsonl"));
+    eleventh.print("held out, eleventh set (tests/crisis/heldout-11.jsonl, written 2026-12-08, measured only)");
 
     let (urgent, met, _) = report.sum(0);
     let (gentle, led, _) = report.sum(1);
