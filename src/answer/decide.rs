@@ -105,6 +105,9 @@ struct Unit {
     /// Whether the word is a verb or an adjective: what happens (干す, しんどい), which tells
     /// the situation rather than the topic.
     predicate: bool,
+    /// Whether some entry holds one of its terms (a unit whose whole word is no query term,
+    /// 駅前 of 田無駅前, is known only so).
+    held: bool,
 }
 
 /// The message as what a candidate must explain: its units, the staff bridges with the units
@@ -382,12 +385,19 @@ impl Engine {
                         Some(at) => at,
                         None => {
                             ids.push(*id);
-                            units.units.push(Unit { terms: Vec::new(), whole: None, known: true, predicate: false });
+                            units.units.push(Unit {
+                                terms: Vec::new(),
+                                whole: None,
+                                known: true,
+                                predicate: false,
+                                held: false,
+                            });
                             ids.len() - 1
                         }
                     };
                     let unit = &mut units.units[at];
                     unit.terms.push(t);
+                    unit.held |= self.search.holds(&terms[t].text);
                     if let Some(whole) = analysis.terms.get(*id).filter(|whole| whole.text == terms[t].text) {
                         unit.whole = Some(t);
                         unit.known = self.search.holds(&terms[t].text);
@@ -558,7 +568,7 @@ fn coverage_and_coincidence(hit: &Hit, units: &Units, named: bool) -> (f32, bool
         };
         if share >= 1.0 {
             whole_units += 1;
-        } else if share <= 0.0 && unit.known {
+        } else if share <= 0.0 && unit.known && unit.held {
             known_left += 1;
         } else if share <= 0.0 && !unit.predicate {
             unknown_left += 1;
@@ -567,7 +577,12 @@ fn coverage_and_coincidence(hit: &Hit, units: &Units, named: bool) -> (f32, bool
     }
     let places = units.places.iter().filter(|t| matched(t)).count();
     // The district a local group is named for is one more thing in common (青墓 and 青墓支え合いの会).
-    let coincidence = !named && whole_units + places <= 1 && unknown_left >= 2 && unknown_left > known_left;
+    // Nothing in common is no coincidence to discount: the coverage is 0 already.
+    let coincidence = !named
+        && explained + places as f32 > 0.0
+        && whole_units + places <= 1
+        && unknown_left >= 2
+        && unknown_left > known_left;
     let count = units.units.len() + places;
     if count == 0 {
         return (if named { 1.0 } else { 0.0 }, false);
@@ -626,9 +641,9 @@ mod coverage_tests {
         // started by ペット.
         let units = Units {
             units: vec![
-                Unit { terms: vec![0, 1], whole: Some(1), known: true, predicate: false },
-                Unit { terms: vec![2], whole: Some(2), known: false, predicate: false },
-                Unit { terms: vec![3], whole: Some(3), known: false, predicate: false },
+                Unit { terms: vec![0, 1], whole: Some(1), known: true, predicate: false, held: true },
+                Unit { terms: vec![2], whole: Some(2), known: false, predicate: false, held: false },
+                Unit { terms: vec![3], whole: Some(3), known: false, predicate: false, held: false },
             ],
             bridges: vec![(4, 0)],
             bridge_units: vec![vec![1]],
@@ -646,7 +661,7 @@ mod coverage_tests {
     fn an_unknown_compound_needs_every_part_and_a_bare_name_is_explained() {
         // ゴルフサロン (2), no entry holds it, with its parts ゴルフ (0) and サロン (1).
         let units = Units {
-            units: vec![Unit { terms: vec![0, 1, 2], whole: Some(2), known: false, predicate: false }],
+            units: vec![Unit { terms: vec![0, 1, 2], whole: Some(2), known: false, predicate: false, held: false }],
             bridges: vec![],
             bridge_units: vec![],
             places: vec![3],
@@ -661,7 +676,8 @@ mod coverage_tests {
     fn one_word_in_common_with_a_message_about_unknown_things_is_a_coincidence() {
         // 電源 (0), wi-fi (1): no entry holds them; カフェ (2) and 寄れる (3) are known; a place
         // name (4).
-        let unit = |t: usize, known: bool| Unit { terms: vec![t], whole: Some(t), known, predicate: false };
+        let unit =
+            |t: usize, known: bool| Unit { terms: vec![t], whole: Some(t), known, predicate: false, held: known };
         let units = Units {
             units: vec![unit(0, false), unit(1, false), unit(2, true), unit(3, true)],
             bridges: vec![],
@@ -688,5 +704,18 @@ mod coverage_tests {
             ..Units::default()
         };
         assert_eq!(coverage(&hit(&[2]), &units, false), 1.0 / 4.0);
+        // A unit whose whole word is no term and whose terms no entry holds is unknown too.
+        let units = Units {
+            units: vec![
+                unit(0, false),
+                Unit { whole: None, held: false, ..unit(1, true) },
+                unit(2, true),
+                unit(3, true),
+            ],
+            ..Units::default()
+        };
+        assert_eq!(coverage(&hit(&[2]), &units, false), 1.0 / 4.0 * super::COINCIDENCE_SHARE);
+        // Nothing in common: no discount to speak of.
+        assert!(!super::coverage_and_coincidence(&hit(&[]), &units, false).1);
     }
 }

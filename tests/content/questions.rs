@@ -49,12 +49,12 @@ fn own_question_set_meets_its_bar() {
 ///
 /// Since a candidate that shares one word with a message about things the index does not know
 /// is discounted as a coincidence (2026-12-08; chosen on all these sets, the seventh included):
-/// off-topic 26 → 28/30, 18 → 19/20 (third), 17 → 18/20 (fifth), 11 → 14/20 (sixth) and
+/// off-topic 26 → 29/30, 18 → 19/20 (third), 17 → 18/20 (fifth), 11 → 14/20 (sixth) and
 /// 15 → 16/20 (seventh), every top-1 and top-3 unchanged.
 #[test]
 fn unseen_question_sets_hold_their_measured_figures() {
     for (file, lines, top1, top3, rejected) in [
-        ("tests/unseen-questions.jsonl", 120, 0.85, 0.97, 28),
+        ("tests/unseen-questions.jsonl", 120, 0.85, 0.97, 29),
         ("tests/unseen-questions-2.jsonl", 22, 1.0, 1.0, 11),
         ("tests/unseen-questions-3.jsonl", 60, 0.75, 0.92, 19),
         ("tests/unseen-questions-4.jsonl", 60, 0.675, 0.925, 19),

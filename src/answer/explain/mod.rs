@@ -114,7 +114,7 @@ pub fn render(decision: &Decision, engine: &Engine, request: &Request) -> String
             if candidate.coincidence {
                 let _ = writeln!(
                     out,
-                    "     (質問の言葉のうち、この項目と重なるのが1つだけで、どの項目にもない言葉のほうが多いため、偶然の一致とみて確かさを下げました)"
+                    "     (この項目と重なる質問の言葉が1語ほどしかなく、どの項目にもない言葉のほうが多いため、偶然の一致とみて確かさを下げました)"
                 );
             }
             write_matches(&mut out, engine, decision, candidate);
