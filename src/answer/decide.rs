@@ -29,7 +29,7 @@ use crate::answer::decision::{Decision, Explanation, Kind, Scored};
 use crate::answer::engine::{BroadWords, Engine};
 use crate::answer::search::{Hit, QueryTerm, SearchQuery};
 use crate::content::knowledge::PlaceMention;
-use crate::japanese::analyzer::{kana_bigrams, Analysis, KanaRun, PartOfSpeech, MAX_ANALYZED_CHARS};
+use crate::japanese::analyzer::{kana_bigrams, to_katakana, Analysis, KanaRun, PartOfSpeech, MAX_ANALYZED_CHARS};
 use crate::japanese::kana_spellings::MIN_READING_CHARS;
 use crate::japanese::romaji;
 
@@ -316,6 +316,30 @@ impl Engine {
                     explanation.kana_read.push(term.to_string());
                     roles.push(Role::Own { unit: analysis.terms.len() + terms.len() });
                     terms.push(QueryTerm { text: term.to_string(), weight: 1.0, names_only: false });
+                }
+            }
+        }
+        // A word the dictionary read whole from kana, conjugated as residents write it
+        // (てつだって → てつだう), which no reading of a stretch spells: the index's word of
+        // that reading (手伝う) is the same unit of the message, as if written in kanji.
+        let kana_words: Vec<(usize, String)> = analysis
+            .terms
+            .iter()
+            .filter(|t| t.text.chars().all(|c| matches!(c, 'ぁ'..='ゖ')) && !self.search.holds(&t.text))
+            .filter(|t| !place.mentions.iter().any(|m| overlaps(&t.span, m)))
+            .map(|t| (unit_of(analysis, &t.span), to_katakana(&t.text)))
+            .filter(|(_, reading)| reading.chars().count() >= MIN_READING_CHARS)
+            .collect();
+        if !kana_words.is_empty() {
+            let spellings = self.kana_spellings();
+            for (unit, reading) in &kana_words {
+                for term in spellings.spelled_exactly(reading) {
+                    if seen.insert(term) {
+                        own_terms.insert(term);
+                        explanation.kana_read.push(term.to_string());
+                        roles.push(Role::Own { unit: *unit });
+                        terms.push(QueryTerm { text: term.to_string(), weight: 1.0, names_only: false });
+                    }
                 }
             }
         }

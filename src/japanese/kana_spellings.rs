@@ -26,6 +26,8 @@ pub struct KanaSpellings {
     matcher: Option<aho_corasick::AhoCorasick>,
     /// Per pattern of `matcher`: the terms its reading stands for.
     terms: Vec<Vec<String>>,
+    /// Each reading's index in `terms`, for a whole word read in kana.
+    by_reading: FxHashMap<String, usize>,
 }
 
 impl KanaSpellings {
@@ -50,7 +52,14 @@ impl KanaSpellings {
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
             .build(readings.iter().map(|(reading, _)| reading))
             .ok();
-        KanaSpellings { matcher, terms: readings.into_iter().map(|(_, terms)| terms).collect() }
+        let by_reading = readings.iter().enumerate().map(|(i, (reading, _))| (reading.clone(), i)).collect();
+        KanaSpellings { matcher, terms: readings.into_iter().map(|(_, terms)| terms).collect(), by_reading }
+    }
+
+    /// The terms whose reading is exactly `reading` (katakana): what a word the dictionary
+    /// read whole from kana stands for (てつだう, the base form of てつだって, is 手伝う).
+    pub fn spelled_exactly(&self, reading: &str) -> &[String] {
+        self.by_reading.get(reading).map_or(&[], |&i| self.terms[i].as_slice())
     }
 
     /// The terms that `run` (a katakana reading) spells, in order, leftmost-longest.

@@ -156,6 +156,18 @@ fn one_word_in_common_with_a_message_about_other_things_is_a_coincidence_explain
 }
 
 #[test]
+fn a_verb_written_in_kana_is_read_as_the_indexs_word_of_its_reading() {
+    let engine = common::engine();
+    // てつだって: the dictionary reads the verb てつだう, which no entry holds; its reading is
+    // 手伝う's, so the question is answered as the one written in kanji.
+    let kana = engine.decide("せたがやです。かいものを てつだってくれる ひとは いますか", None);
+    assert!(kana.explanation.kana_read.iter().any(|w| w == "手伝う"), "{:?}", kana.explanation);
+    let kanji = engine.decide("世田谷です。買い物を手伝ってくれる人はいますか", None);
+    assert_eq!(kana.kind, Kind::Answer, "{:?}", kana.explanation);
+    assert_eq!(kana.candidates[0].entry, kanji.candidates[0].entry);
+}
+
+#[test]
 fn the_dictionarys_cuts_of_a_kana_word_are_not_words_left_unexplained() {
     let engine = common::engine();
     // ちいきほうかつしえんせんたー is cut into pieces no entry holds; the word the kana spells

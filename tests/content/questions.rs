@@ -51,6 +51,11 @@ fn own_question_set_meets_its_bar() {
 /// is discounted as a coincidence (2026-12-08; chosen on all these sets, the seventh included):
 /// off-topic 26 → 29/30, 18 → 19/20 (third), 17 → 18/20 (fifth), 11 → 14/20 (sixth) and
 /// 15 → 16/20 (seventh), every top-1 and top-3 unchanged.
+/// - `unseen-questions-8.jsonl` (2026-12-08, 40: 30 answers written mostly in hiragana, 10
+///   off-topic; by a helper who read only the titles and summaries): 0.533, 0.867 and 9/10
+///   when written; 0.567 since a verb the dictionary reads whole from kana (てつだう) is read as
+///   the index's word of its reading (手伝う), which also moved the fifth set 0.725 → 0.750 and
+///   the seventh 0.700 → 0.725.
 #[test]
 fn unseen_question_sets_hold_their_measured_figures() {
     for (file, lines, top1, top3, rejected) in [
@@ -58,9 +63,10 @@ fn unseen_question_sets_hold_their_measured_figures() {
         ("tests/unseen-questions-2.jsonl", 22, 1.0, 1.0, 11),
         ("tests/unseen-questions-3.jsonl", 60, 0.75, 0.92, 19),
         ("tests/unseen-questions-4.jsonl", 60, 0.675, 0.925, 19),
-        ("tests/unseen-questions-5.jsonl", 60, 0.725, 0.90, 18),
+        ("tests/unseen-questions-5.jsonl", 60, 0.75, 0.90, 18),
         ("tests/unseen-questions-6.jsonl", 60, 0.875, 0.95, 14),
-        ("tests/unseen-questions-7.jsonl", 60, 0.70, 0.90, 16),
+        ("tests/unseen-questions-7.jsonl", 60, 0.725, 0.90, 16),
+        ("tests/unseen-questions-8.jsonl", 40, 0.566, 0.866, 9),
     ] {
         let cases = eval::read_cases(&common::repo().join(file)).unwrap();
         assert_eq!(cases.len(), lines, "{file}");
