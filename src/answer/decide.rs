@@ -421,10 +421,11 @@ impl Engine {
                     };
                     let unit = &mut units.units[at];
                     unit.terms.push(t);
-                    unit.held |= self.search.holds(&terms[t].text);
+                    let held = self.search.holds(&terms[t].text);
+                    unit.held |= held;
                     if let Some(whole) = analysis.terms.get(*id).filter(|whole| whole.text == terms[t].text) {
                         unit.whole = Some(t);
-                        unit.known = self.search.holds(&terms[t].text);
+                        unit.known = held;
                         unit.predicate = analysis.morphemes.iter().any(|m| {
                             whole.span.start <= m.span.start
                                 && m.span.end <= whole.span.end
@@ -562,11 +563,10 @@ fn matched_terms<'q>(hit: &'q Hit, query: &'q SearchQuery) -> impl Iterator<Item
 /// Every unit the candidate does not explain counts against it, known to the index or not: a
 /// message about ペット and カメラ is not explained by 見守り.
 ///
-/// Also whether the candidate meets the message only by coincidence: it explains at most one of the resident's units (a place name it
-/// holds counts as one), while at least two
-/// of the units it leaves are words no entry holds at all (a verb or an adjective tells what
-/// happens, not another topic, and does not count), and they outnumber the known words
-/// it leaves. Such a message is about something the index knows nothing of (電源, Wi-Fi and
+/// Also whether the candidate meets the message only by coincidence: it explains at most one
+/// of the resident's units (a place name it holds counts as one), while at least two of the
+/// units it leaves are words no entry holds at all (a verb or an adjective tells what happens,
+/// not another topic, and does not count), and they outnumber the known words it leaves. Such a message is about something the index knows nothing of (電源, Wi-Fi and
 /// 古着屋 beside the カフェ of 認知症カフェ; フランチャイズ and 初期費用 beside 宅配弁当), where a
 /// resident describing a need in their own words still shares several words with the entry
 /// (腰, 掃除, 手伝う) or leaves mostly words the index does know.

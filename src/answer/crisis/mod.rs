@@ -581,7 +581,8 @@ impl CrisisLayer {
         candidates.sort_unstable();
         candidates.dedup();
         for rule in candidates.into_iter().map(|index| &self.rules[index]) {
-            if !rule.conditions.iter().all(|c| c.may_hold(&present)) {
+            // The first condition may hold: one of its first words is why the rule is here.
+            if !rule.conditions.iter().skip(1).all(|c| c.may_hold(&present)) {
                 continue;
             }
             let ranges: &[Range<usize>] = match rule.scope {
